@@ -1,0 +1,66 @@
+import { StoreError } from '../errors.js'
+import type { StoreDriver } from './types.js'
+
+export type StoreOperation = 'get' | 'set' | 'delete' | 'scan' | 'invalidate'
+
+export interface GuardOptions {
+  timeoutMs: number
+  /** After a failure, remote store calls fail fast for this long, so an outage adds no latency. */
+  retryAfterMs: number
+  report(error: unknown, operation: StoreOperation, key?: string): void
+}
+
+/**
+ * Every store call goes through here: bounded by `timeoutMs`, failures normalised to StoreError
+ * and reported once. A local (in-process) store is called directly, without timers.
+ */
+export class GuardedStore {
+  private downUntil = 0
+
+  constructor(
+    readonly driver: StoreDriver,
+    private readonly options: GuardOptions,
+  ) {}
+
+  /** False while the circuit is open after a recent failure of a remote store. */
+  get available(): boolean {
+    return this.driver.local === true || Date.now() >= this.downUntil
+  }
+
+  async run<T>(operation: StoreOperation, key: string | undefined, call: () => Promise<T>): Promise<T> {
+    if (this.driver.local) {
+      try {
+        return await call()
+      } catch (error) {
+        throw this.fail(error, operation, key)
+      }
+    }
+    if (!this.available) {
+      throw new StoreError('QC_STORE_UNAVAILABLE', `Store "${this.driver.name}" is unavailable after a recent failure`)
+    }
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreError('QC_STORE_TIMEOUT', `Store "${this.driver.name}" ${operation} took longer than ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      )
+    })
+    try {
+      return await Promise.race([call(), timeout])
+    } catch (error) {
+      throw this.fail(error, operation, key)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private fail(error: unknown, operation: StoreOperation, key: string | undefined): StoreError {
+    const wrapped =
+      error instanceof StoreError
+        ? error
+        : new StoreError('QC_STORE_FAILED', `Store "${this.driver.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+    if (!this.driver.local) this.downUntil = Date.now() + this.options.retryAfterMs
+    this.options.report(wrapped, operation, key)
+    return wrapped
+  }
+}

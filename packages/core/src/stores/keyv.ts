@@ -1,0 +1,120 @@
+import { Keyv, type KeyvStoreAdapter } from 'keyv'
+import { StoreError } from '../errors.js'
+import { defineStore, type StoreDriver } from './types.js'
+
+/** What `createQueryCache({ store })` accepts besides a StoreDriver. */
+export type KeyvLike = Keyv | KeyvStoreAdapter | Map<unknown, unknown>
+
+/** The parts of @keyv/redis's KeyvRedis adapter the Redis fast path uses. */
+interface KeyvRedisLike {
+  namespace?: string | undefined
+  throwOnErrors: boolean
+  getMany(keys: string[]): Promise<(string | undefined)[]>
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, ttl?: number): Promise<void>
+  deleteMany(keys: string[]): Promise<boolean>
+  createKeyPrefix(key: string, namespace?: string): string
+  getClient(): Promise<{ scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string> }>
+  disconnect(force?: boolean): Promise<void>
+}
+
+function isKeyv(value: unknown): value is Keyv {
+  return value instanceof Keyv || (typeof value === 'object' && value !== null && 'store' in value && typeof (value as Keyv).deserializeData === 'function')
+}
+
+function isKeyvRedis(value: unknown): value is KeyvRedisLike {
+  const v = value as Partial<KeyvRedisLike> | null
+  return (
+    typeof v === 'object' && v !== null &&
+    typeof v.getClient === 'function' && typeof v.createKeyPrefix === 'function' &&
+    typeof v.getMany === 'function' && 'throwOnErrors' in v
+  )
+}
+
+export function isKeyvLike(value: unknown): value is KeyvLike {
+  if (value instanceof Map || isKeyv(value)) return true
+  const v = value as Partial<KeyvStoreAdapter> | null
+  return typeof v === 'object' && v !== null && typeof v.get === 'function' && typeof v.set === 'function' && typeof v.delete === 'function'
+}
+
+/**
+ * Wraps a Keyv instance or a Keyv store adapter. A Redis adapter from @keyv/redis (or a Keyv over
+ * one) takes a fast path: MGET for a hit in one round trip, SCAN limited to our prefix for clear
+ * and deletePattern, and raw strings without Keyv's JSON envelope.
+ *
+ * querycache needs to see store failures (to fail open and to bypass after a failed
+ * invalidation), so it turns on `throwOnErrors` of the Keyv instance / Redis adapter it is given.
+ * Give it a Keyv of its own if other code relies on errors being swallowed.
+ */
+export function keyvStore(input: KeyvLike): StoreDriver {
+  const adapter = isKeyv(input) ? input.store : input
+  if (isKeyvRedis(adapter)) return keyvRedisDriver(adapter)
+  const keyv = isKeyv(input) ? input : new Keyv({ store: input as KeyvStoreAdapter, useKeyPrefix: false })
+  keyv.throwOnErrors = true
+  if (adapter && typeof adapter === 'object' && 'throwOnErrors' in adapter) {
+    ;(adapter as { throwOnErrors: boolean }).throwOnErrors = true
+  }
+  return defineStore({
+    name: 'keyv',
+    async get(key) {
+      return asString(await keyv.get(key))
+    },
+    async getMany(keys) {
+      return (await keyv.getMany(keys)).map(asString)
+    },
+    async set(key, value, ttlMs) {
+      const ok = await keyv.set(key, value, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
+      if (ok === false) throw new StoreError('QC_STORE_FAILED', `Keyv store refused set of ${key}`)
+    },
+    async deleteMany(keys) {
+      if (keys.length > 0) await keyv.deleteMany(keys)
+    },
+    ...(typeof keyv.iterator === 'function'
+      ? {
+          async *scan(prefix: string) {
+            let batch: string[] = []
+            for await (const [key] of keyv.iterator!(undefined)) {
+              if (typeof key === 'string' && key.startsWith(prefix)) batch.push(key)
+              if (batch.length >= 500) {
+                yield batch
+                batch = []
+              }
+            }
+            if (batch.length > 0) yield batch
+          },
+        }
+      : {}),
+  })
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function keyvRedisDriver(redis: KeyvRedisLike): StoreDriver {
+  redis.throwOnErrors = true
+  return defineStore({
+    name: 'redis',
+    get: (key) => redis.get(key),
+    getMany: (keys) => redis.getMany(keys),
+    async set(key, value, ttlMs) {
+      await redis.set(key, value, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
+    },
+    async deleteMany(keys) {
+      if (keys.length > 0) await redis.deleteMany(keys)
+    },
+    async *scan(prefix) {
+      const client = await redis.getClient()
+      const full = redis.createKeyPrefix(prefix, redis.namespace)
+      const strip = full.length - prefix.length
+      for await (const chunk of client.scanIterator({ MATCH: `${escapeRedisGlob(full)}*`, COUNT: 1000 })) {
+        const keys = Array.isArray(chunk) ? chunk : [chunk]
+        if (keys.length > 0) yield keys.map((k) => k.slice(strip))
+      }
+    },
+  })
+}
+
+function escapeRedisGlob(s: string): string {
+  return s.replace(/[*?[\]\\^]/g, '\\$&')
+}

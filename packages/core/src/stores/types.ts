@@ -1,0 +1,29 @@
+/**
+ * What querycache needs from a store: strings in, strings out. Build one with `defineStore`, or
+ * pass a Keyv instance / Keyv store adapter to `createQueryCache` and it is wrapped for you.
+ */
+export interface StoreDriver {
+  readonly name: string
+  /**
+   * True for stores in this process's memory: their calls cannot hang, so no timeout timer is
+   * armed and no circuit breaker applies.
+   */
+  readonly local?: boolean
+  get(key: string): Promise<string | undefined>
+  /** One round trip where the store allows it (Redis MGET). */
+  getMany(keys: string[]): Promise<(string | undefined)[]>
+  /** `ttlMs` undefined: keep until deleted or evicted. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>
+  deleteMany(keys: string[]): Promise<void>
+  /**
+   * Every key that starts with `prefix`, in batches. Optional: without it `clear` still works
+   * (through the namespace token) but `deletePattern` cannot.
+   */
+  scan?(prefix: string): AsyncIterable<string[]>
+  /** Release connections the driver opened itself. */
+  close?(): Promise<void>
+}
+
+export function defineStore<T extends StoreDriver>(driver: T): T {
+  return driver
+}
