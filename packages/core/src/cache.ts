@@ -21,23 +21,23 @@ export interface ErrorContext {
 
 export interface QueryCacheOptions {
   /** A store driver, a Keyv instance or a Keyv store adapter. Default: `memoryStore()`. */
-  store?: StoreDriver | KeyvLike
+  store?: StoreDriver | KeyvLike | undefined
   /** Prefix of every store key. Letters, digits, `_`, `-`, `.`. Default `"qc"`. */
-  namespace?: string
+  namespace?: string | undefined
   /** Default TTL in seconds; `null` keeps entries until invalidated. Default 60. */
-  ttl?: number | null
+  ttl?: number | null | undefined
   /** Key schema version; bump it to orphan every entry written by older code. Default 1. */
-  version?: number
+  version?: number | undefined
   /** Results whose encoded size exceeds this many bytes are not cached. Default 1 MiB. */
-  maxEntryBytes?: number
+  maxEntryBytes?: number | undefined
   /** Bound on every call to a remote store. Default 200 ms. */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** After a store failure, skip the remote store for this long. Default 1000 ms. */
-  retryAfterMs?: number
+  retryAfterMs?: number | undefined
   /** Extra codec types (e.g. Prisma's Decimal). */
-  types?: CodecType<any, any>[]
+  types?: CodecType<any, any>[] | undefined
   /** Store and codec failures land here; they are never thrown to the caller. */
-  onError?: (error: QueryCacheError, context: ErrorContext) => void
+  onError?: ((error: QueryCacheError, context: ErrorContext) => void) | undefined
 }
 
 export interface EntryOptions {
@@ -113,10 +113,13 @@ export class QueryCache {
   constructor(options: QueryCacheOptions = {}) {
     const namespace = options.namespace ?? 'qc'
     if (!NAMESPACE_RE.test(namespace)) {
-      throw new CacheOptionError(`namespace must be 1–64 letters, digits, "_", "-" or "."; got ${JSON.stringify(namespace)}`)
+      throw new CacheOptionError(
+        `namespace must be 1–64 letters, digits, "_", "-" or "."; got ${JSON.stringify(namespace)}`,
+      )
     }
     const version = options.version ?? 1
-    if (!Number.isInteger(version) || version < 1) throw new CacheOptionError(`version must be a positive integer; got ${version}`)
+    if (!Number.isInteger(version) || version < 1)
+      throw new CacheOptionError(`version must be a positive integer; got ${version}`)
     this.defaultTtl = checkTtl(options.ttl === undefined ? 60 : options.ttl, 'ttl')
     this.maxEntryBytes = checkPositive(options.maxEntryBytes ?? 1024 * 1024, 'maxEntryBytes')
     const timeoutMs = checkPositive(options.timeoutMs ?? 200, 'timeoutMs')
@@ -143,7 +146,9 @@ export class QueryCache {
     checkKey(key)
     if (!this.guarded.available) return undefined
     const entryKey = this.layout.entry(key)
-    const found = await this.tryStore('get', key, () => this.store.getMany([entryKey, this.layout.allToken]))
+    const found = await this.tryStore('get', key, () =>
+      this.store.getMany([entryKey, this.layout.allToken]),
+    )
     const raw = found?.[0]
     if (raw === undefined) return undefined
     const read = await this.readEntry(entryKey, raw, [this.layout.allToken], [found![1]])
@@ -182,7 +187,10 @@ export class QueryCache {
    */
   async getOrSet<T>(key: string, fn: () => T | Promise<T>, options: EntryOptions = {}): Promise<T> {
     checkKey(key)
-    if (typeof fn !== 'function') throw new CacheOptionError('getOrSet(key, fn): fn must be a function returning the value to cache')
+    if (typeof fn !== 'function')
+      throw new CacheOptionError(
+        'getOrSet(key, fn): fn must be a function returning the value to cache',
+      )
     const o = this.resolveEntryOptions(options)
     const dependencies = this.dependencyKeys(o)
     const model = o.models[0]
@@ -192,7 +200,9 @@ export class QueryCache {
     }
     const entryKey = this.layout.entry(key)
     // one round trip: the entry and the current tokens of everything it should depend on
-    const found = await this.tryStore('get', key, () => this.store.getMany([entryKey, ...dependencies]))
+    const found = await this.tryStore('get', key, () =>
+      this.store.getMany([entryKey, ...dependencies]),
+    )
     const observed = found?.slice(1)
     const raw = found?.[0]
     if (raw !== undefined) {
@@ -204,7 +214,9 @@ export class QueryCache {
       if (read?.state === 'stale') {
         this.counters.staleHit(model)
         if (!this.flights.has(entryKey)) {
-          this.startFlight(entryKey, key, fn, o, dependencies, observed).catch((error) => this.report(error, 'refresh', key))
+          this.startFlight(entryKey, key, fn, o, dependencies, observed).catch((error) =>
+            this.report(error, 'refresh', key),
+          )
         }
         return read.value as T
       }
@@ -213,7 +225,13 @@ export class QueryCache {
     const flight = this.flights.get(entryKey)
     // Join only a flight that began under the tokens we just read: if a write was invalidated
     // since it began (here or in another process), its result may predate that write.
-    if (flight && !flight.detached && (observed === undefined || sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))) {
+    if (
+      flight &&
+      !flight.detached &&
+      (observed === undefined ||
+        sameTokens(observed, flight.observed) ||
+        sameTokens(observed, flight.recorded))
+    ) {
       const shared = await flight.promise
       return (shared.encoded ? this.decodeOwnCopy(key, shared) : shared.value) as T
     }
@@ -224,8 +242,10 @@ export class QueryCache {
   async delete(key: string): Promise<boolean> {
     checkKey(key)
     const entryKey = this.layout.entry(key)
-    this.detachFlights((f, k) => k === entryKey)
-    const ok = await this.tryStore('delete', key, () => this.store.deleteMany([entryKey]).then(() => true))
+    this.detachFlights((_, k) => k === entryKey)
+    const ok = await this.tryStore('delete', key, () =>
+      this.store.deleteMany([entryKey]).then(() => true),
+    )
     if (!ok) return false
     this.counters.count('invalidations')
     return true
@@ -236,32 +256,36 @@ export class QueryCache {
    * namespace only; returns how many entries were removed.
    */
   async deletePattern(pattern: string): Promise<number> {
-    if (typeof pattern !== 'string' || pattern.length === 0) throw new CacheOptionError('deletePattern(pattern): pattern must be a non-empty glob string, e.g. "article:*"')
+    if (typeof pattern !== 'string' || pattern.length === 0)
+      throw new CacheOptionError(
+        'deletePattern(pattern): pattern must be a non-empty glob string, e.g. "article:*"',
+      )
     let re: RegExp
     try {
       re = globToRegExp(pattern)
     } catch {
       throw new CacheOptionError(`deletePattern: ${JSON.stringify(pattern)} is not a valid glob`)
     }
-    const scan = this.store.scan
-    if (!scan) {
-      throw new QueryCacheError('QC_UNSUPPORTED', `deletePattern needs a store that can list its keys; "${this.store.name}" cannot (use the memory store, Redis, or a Keyv store with an iterator)`)
+    if (!this.store.scan) {
+      throw new QueryCacheError(
+        'QC_UNSUPPORTED',
+        `deletePattern needs a store that can list its keys; "${this.store.name}" cannot (use the memory store, Redis, or a Keyv store with an iterator)`,
+      )
     }
     this.detachFlights((f) => re.test(f.userKey))
     let removed = 0
-    try {
-      for await (const batch of scan.call(this.store, this.layout.entryPrefix)) {
-        const values = await this.tryStore('scan', pattern, () => this.store.getMany(batch))
-        if (!values) continue
-        const doomed = batch.filter((_, i) => {
-          const userKey = values[i] === undefined ? undefined : peekUserKey(values[i]!)
-          return userKey !== undefined && re.test(userKey)
-        })
-        if (doomed.length === 0) continue
-        if (await this.tryStore('delete', pattern, () => this.store.deleteMany(doomed).then(() => true))) removed += doomed.length
-      }
-    } catch (error) {
-      this.report(error, 'scan', pattern)
+    for await (const batch of this.scanKeys(this.layout.entryPrefix, pattern)) {
+      const values = await this.tryStore('scan', pattern, () => this.store.getMany(batch))
+      if (!values) continue
+      const doomed = batch.filter((_, i) => {
+        const userKey = values[i] === undefined ? undefined : peekUserKey(values[i]!)
+        return userKey !== undefined && re.test(userKey)
+      })
+      if (doomed.length === 0) continue
+      if (
+        await this.tryStore('delete', pattern, () => this.store.deleteMany(doomed).then(() => true))
+      )
+        removed += doomed.length
     }
     this.counters.count('invalidations')
     return removed
@@ -272,14 +296,8 @@ export class QueryCache {
     // Rotating the namespace token kills every entry at once, in every process, even on stores
     // that cannot list keys; the sweep then frees the space.
     await this.invalidateTokenKeys([this.layout.allToken])
-    const scan = this.store.scan
-    if (!scan) return
-    try {
-      for await (const batch of scan.call(this.store, this.layout.entriesRoot)) {
-        await this.tryStore('delete', undefined, () => this.store.deleteMany(batch))
-      }
-    } catch (error) {
-      this.report(error, 'scan', undefined)
+    for await (const batch of this.scanKeys(this.layout.entriesRoot, undefined)) {
+      await this.tryStore('delete', undefined, () => this.store.deleteMany(batch))
     }
   }
 
@@ -317,7 +335,8 @@ export class QueryCache {
   // ── internals ──────────────────────────────────────────────────────────────
 
   private resolveEntryOptions(options: EntryOptions): ResolvedEntryOptions {
-    if (typeof options !== 'object' || options === null) throw new CacheOptionError('cache options must be an object like { ttl, models, tags, swr }')
+    if (typeof options !== 'object' || options === null)
+      throw new CacheOptionError('cache options must be an object like { ttl, models, tags, swr }')
     const ttl = options.ttl === undefined ? this.defaultTtl : checkTtl(options.ttl, 'ttl')
     const swr = options.swr === undefined ? 0 : checkNonNegative(options.swr, 'swr')
     const models = options.models === undefined ? [] : checkNames(options.models, 'models')
@@ -341,7 +360,28 @@ export class QueryCache {
     return !dependencies.some((d) => this.pending.has(d))
   }
 
-  private async tryStore<T>(operation: StoreOperation, key: string | undefined, call: () => Promise<T>): Promise<T | undefined> {
+  /** Batches of keys under `prefix`, each step bounded by the timeout; stops quietly on failure. */
+  private async *scanKeys(prefix: string, userKey: string | undefined): AsyncGenerator<string[]> {
+    if (!this.store.scan) return
+    const iterator = this.store.scan(prefix)[Symbol.asyncIterator]()
+    try {
+      while (true) {
+        const step = await this.tryStore('scan', userKey, () => iterator.next())
+        if (!step) return
+        if (step.done) return
+        yield step.value
+      }
+    } finally {
+      // don't await: a hung store must not hang the caller
+      void Promise.resolve(iterator.return?.()).catch(() => {})
+    }
+  }
+
+  private async tryStore<T>(
+    operation: StoreOperation,
+    key: string | undefined,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await this.guarded.run(operation, key, call)
     } catch {
@@ -354,20 +394,28 @@ export class QueryCache {
     raw: string,
     known: string[],
     current: (string | undefined)[],
-  ): Promise<{ state: 'fresh' | 'stale' | 'dead'; value?: unknown; model: string | undefined } | undefined> {
+  ): Promise<
+    { state: 'fresh' | 'stale' | 'dead'; value?: unknown; model: string | undefined } | undefined
+  > {
     let entry: Entry
     let value: unknown
     try {
       entry = parseEntry(raw)
       // an invalidation of one of its dependencies is being written or failed: not servable here
-      if (this.pending.size > 0 && entry.dependencies.some((d) => this.pending.has(d))) return { state: 'dead', model: entry.model ?? undefined }
+      if (this.pending.size > 0 && entry.dependencies.some((d) => this.pending.has(d)))
+        return { state: 'dead', model: entry.model ?? undefined }
       const tokens = await this.currentTokens(entry.dependencies, known, current)
       if (!tokens) return undefined
       for (let i = 0; i < entry.tokens.length; i++) {
         if (tokens[i] !== entry.tokens[i]) return { state: 'dead', model: entry.model ?? undefined }
       }
       const now = Date.now()
-      const state = entry.expiresAt === null || now < entry.expiresAt ? 'fresh' : entry.staleUntil !== null && now < entry.staleUntil ? 'stale' : 'dead'
+      const state =
+        entry.expiresAt === null || now < entry.expiresAt
+          ? 'fresh'
+          : entry.staleUntil !== null && now < entry.staleUntil
+            ? 'stale'
+            : 'dead'
       if (state === 'dead') return { state, model: entry.model ?? undefined }
       value = decodePayload(this.codec, entry)
       return { state, value, model: entry.model ?? undefined }
@@ -381,7 +429,11 @@ export class QueryCache {
   }
 
   /** Current tokens for an entry's dependencies, reading only those not already in hand. */
-  private async currentTokens(dependencies: string[], known: string[], current: (string | undefined)[]): Promise<(string | undefined)[] | undefined> {
+  private async currentTokens(
+    dependencies: string[],
+    known: string[],
+    current: (string | undefined)[],
+  ): Promise<(string | undefined)[] | undefined> {
     const out: (string | undefined)[] = new Array(dependencies.length)
     const missing: number[] = []
     for (let i = 0; i < dependencies.length; i++) {
@@ -390,7 +442,9 @@ export class QueryCache {
       else out[i] = current[at]
     }
     if (missing.length > 0) {
-      const fetched = await this.tryStore('get', undefined, () => this.store.getMany(missing.map((i) => dependencies[i]!)))
+      const fetched = await this.tryStore('get', undefined, () =>
+        this.store.getMany(missing.map((i) => dependencies[i]!)),
+      )
       if (!fetched) return undefined
       missing.forEach((i, j) => {
         out[i] = fetched[j]
@@ -407,7 +461,14 @@ export class QueryCache {
     dependencies: string[],
     observed: (string | undefined)[] | undefined,
   ): Promise<FlightResult> {
-    const flight: Flight = { userKey, dependencies, observed, recorded: undefined, detached: false, promise: undefined as never }
+    const flight: Flight = {
+      userKey,
+      dependencies,
+      observed,
+      recorded: undefined,
+      detached: false,
+      promise: undefined as never,
+    }
     flight.promise = (async () => {
       try {
         // Tokens are fixed before the query runs: a write that commits while it runs rotates them.
@@ -415,7 +476,8 @@ export class QueryCache {
         flight.recorded = recorded
         const value = await fn()
         const encoded = this.encode(userKey, value)
-        if (encoded && recorded && !flight.detached) await this.writeEntry(entryKey, userKey, encoded, o, dependencies, recorded)
+        if (encoded && recorded && !flight.detached)
+          await this.writeEntry(entryKey, userKey, encoded, o, dependencies, recorded)
         return { value, encoded }
       } finally {
         if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
@@ -425,7 +487,10 @@ export class QueryCache {
     return flight.promise
   }
 
-  private async ensureTokens(dependencies: string[], observed: (string | undefined)[]): Promise<string[] | undefined> {
+  private async ensureTokens(
+    dependencies: string[],
+    observed: (string | undefined)[],
+  ): Promise<string[] | undefined> {
     if (!observed.includes(undefined)) return observed as string[]
     try {
       return await Promise.all(dependencies.map((key, i) => observed[i] ?? this.createToken(key)))
@@ -452,7 +517,11 @@ export class QueryCache {
       return this.codec.encode(value)
     } catch (error) {
       this.counters.count('skipped')
-      this.report(error instanceof CodecError ? error : new CodecError(String(error), { cause: error }), 'encode', userKey)
+      this.report(
+        error instanceof CodecError ? error : new CodecError(String(error), { cause: error }),
+        'encode',
+        userKey,
+      )
       return undefined
     }
   }
@@ -466,18 +535,39 @@ export class QueryCache {
     }
   }
 
-  private async writeEntry(entryKey: string, userKey: string, encoded: Encoded, o: ResolvedEntryOptions, dependencies: string[], recorded: string[]): Promise<boolean> {
+  private async writeEntry(
+    entryKey: string,
+    userKey: string,
+    encoded: Encoded,
+    o: ResolvedEntryOptions,
+    dependencies: string[],
+    recorded: string[],
+  ): Promise<boolean> {
     const now = Date.now()
     const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
     const staleUntil = expiresAt === null || o.swr === 0 ? null : expiresAt + o.swr * 1000
-    const raw = serializeEntry({ userKey, model: o.models[0] ?? null, dependencies, tokens: recorded, expiresAt, staleUntil }, encoded.json, encoded.tagged)
+    const raw = serializeEntry(
+      {
+        userKey,
+        model: o.models[0] ?? null,
+        dependencies,
+        tokens: recorded,
+        expiresAt,
+        staleUntil,
+      },
+      encoded.json,
+      encoded.tagged,
+    )
     // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
     if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
       this.counters.count('skipped')
       return false
     }
-    const ttlMs = staleUntil !== null ? staleUntil - now : expiresAt !== null ? expiresAt - now : undefined
-    const ok = await this.tryStore('set', userKey, () => this.store.set(entryKey, raw, ttlMs).then(() => true))
+    const ttlMs =
+      staleUntil !== null ? staleUntil - now : expiresAt !== null ? expiresAt - now : undefined
+    const ok = await this.tryStore('set', userKey, () =>
+      this.store.set(entryKey, raw, ttlMs).then(() => true),
+    )
     if (!ok) return false
     this.counters.count('sets')
     return true
@@ -512,7 +602,11 @@ export class QueryCache {
   private async writeTokens(keys: string[]): Promise<boolean> {
     try {
       // Fresh random tokens, never reused: a token evicted and re-created can't match an old entry.
-      await Promise.all(keys.map((key) => this.guarded.run('invalidate', undefined, () => this.store.set(key, randomUUID()))))
+      await Promise.all(
+        keys.map((key) =>
+          this.guarded.run('invalidate', undefined, () => this.store.set(key, randomUUID())),
+        ),
+      )
       return true
     } catch {
       return false
@@ -527,7 +621,8 @@ export class QueryCache {
       const seq = ++this.seq
       for (const key of failed) this.pending.set(key, { seq, failed: true })
       const ok = await this.writeTokens(failed)
-      for (const key of failed) if (ok && this.pending.get(key)?.seq === seq) this.pending.delete(key)
+      for (const key of failed)
+        if (ok && this.pending.get(key)?.seq === seq) this.pending.delete(key)
       if (!ok) this.scheduleRetry()
     })().finally(() => {
       this.retrying = undefined
@@ -550,9 +645,19 @@ export class QueryCache {
   private report(error: unknown, operation: ErrorOperation, key: string | undefined): void {
     this.counters.count('errors')
     if (!this.onError) return
-    const wrapped = error instanceof QueryCacheError ? error : new QueryCacheError('QC_UNKNOWN', String((error as Error)?.message ?? error), { cause: error })
+    const wrapped =
+      error instanceof QueryCacheError
+        ? error
+        : new QueryCacheError('QC_UNKNOWN', String((error as Error)?.message ?? error), {
+            cause: error,
+          })
     try {
-      this.onError(wrapped, key === undefined ? { operation, store: this.store.name } : { operation, key, store: this.store.name })
+      this.onError(
+        wrapped,
+        key === undefined
+          ? { operation, store: this.store.name }
+          : { operation, key, store: this.store.name },
+      )
     } catch {
       // a throwing onError must not turn a cache problem into a query failure
     }
@@ -567,45 +672,66 @@ function resolveStore(store: QueryCacheOptions['store']): StoreDriver {
   if (store === undefined) return memoryStore()
   if (isStoreDriver(store)) return store
   if (isKeyvLike(store)) return keyvStore(store)
-  throw new CacheOptionError('store must be a querycache store (memoryStore(), defineStore(...)), a Keyv instance, or a Keyv store adapter such as new KeyvRedis(url)')
+  throw new CacheOptionError(
+    'store must be a querycache store (memoryStore(), defineStore(...)), a Keyv instance, or a Keyv store adapter such as new KeyvRedis(url)',
+  )
 }
 
 function isStoreDriver(value: unknown): value is StoreDriver {
   const v = value as Partial<StoreDriver> | null
-  return typeof v === 'object' && v !== null && typeof v.name === 'string' && typeof v.getMany === 'function' && typeof v.set === 'function' && typeof v.deleteMany === 'function'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.getMany === 'function' &&
+    typeof v.set === 'function' &&
+    typeof v.deleteMany === 'function'
+  )
 }
 
-function sameTokens(a: readonly (string | undefined)[], b: readonly (string | undefined)[] | undefined): boolean {
+function sameTokens(
+  a: readonly (string | undefined)[],
+  b: readonly (string | undefined)[] | undefined,
+): boolean {
   if (!b || a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
 
 function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) throw new CacheOptionError(`key must be a non-empty string; got ${typeof key === 'string' ? '""' : typeof key}`)
+  if (typeof key !== 'string' || key.length === 0)
+    throw new CacheOptionError(
+      `key must be a non-empty string; got ${typeof key === 'string' ? '""' : typeof key}`,
+    )
 }
 
 function checkTtl(ttl: unknown, name: string): number | null {
   if (ttl === null) return null
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new CacheOptionError(`${name} must be a number of seconds greater than 0, or null to keep until invalidated; got ${String(ttl)}`)
+    throw new CacheOptionError(
+      `${name} must be a number of seconds greater than 0, or null to keep until invalidated; got ${String(ttl)}`,
+    )
   }
   return ttl
 }
 
 function checkPositive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new CacheOptionError(`${name} must be a positive number; got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new CacheOptionError(`${name} must be a positive number; got ${String(value)}`)
   return value
 }
 
 function checkNonNegative(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new CacheOptionError(`${name} must be a number of seconds ≥ 0; got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new CacheOptionError(`${name} must be a number of seconds ≥ 0; got ${String(value)}`)
   return value
 }
 
 function checkNames(names: unknown, option: string): string[] {
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n.length === 0)) {
-    throw new CacheOptionError(`${option} must be an array of non-empty strings; got ${JSON.stringify(names)}`)
+    throw new CacheOptionError(
+      `${option} must be an array of non-empty strings; got ${JSON.stringify(names)}`,
+    )
   }
   return names as string[]
 }

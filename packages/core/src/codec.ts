@@ -30,7 +30,9 @@ export class Codec {
 
   register<T, J>(type: CodecType<T, J>): this {
     if (!type.name || /[^\w.-]/.test(type.name)) {
-      throw new CodecError(`Codec type name "${type.name}" must be non-empty and use only letters, digits, ".", "_" or "-"`)
+      throw new CodecError(
+        `Codec type name "${type.name}" must be non-empty and use only letters, digits, ".", "_" or "-"`,
+      )
     }
     const existing = this.byName.get(type.name)
     if (existing === (type as unknown as CodecType)) return this
@@ -84,10 +86,15 @@ export class Codec {
     for (const type of this.types) {
       if (type.test(obj)) return this.tag(state, `x:${type.name}`, type.encode(obj))
     }
-    if (obj instanceof Date) return this.tag(state, 'D', Number.isNaN(obj.getTime()) ? null : obj.getTime())
+    if (obj instanceof Date)
+      return this.tag(state, 'D', Number.isNaN(obj.getTime()) ? null : obj.getTime())
     if (Buffer.isBuffer(obj)) return this.tag(state, 'B', obj.toString('base64'))
     if (obj instanceof Uint8Array) {
-      return this.tag(state, 'U', Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'))
+      return this.tag(
+        state,
+        'U',
+        Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'),
+      )
     }
     if (ancestors.has(obj)) throw new CodecError('Cannot cache a value with a cycle')
     ancestors.add(obj)
@@ -97,9 +104,20 @@ export class Codec {
       for (let i = 0; i < obj.length; i++) arr[i] = this.toTree(obj[i], state, ancestors)
       out = arr
     } else if (obj instanceof Map) {
-      out = this.tag(state, 'M', [...obj].map(([k, v]) => [this.toTree(k, state, ancestors), this.toTree(v, state, ancestors)]))
+      out = this.tag(
+        state,
+        'M',
+        [...obj].map(([k, v]) => [
+          this.toTree(k, state, ancestors),
+          this.toTree(v, state, ancestors),
+        ]),
+      )
     } else if (obj instanceof Set) {
-      out = this.tag(state, 'S', [...obj].map((v) => this.toTree(v, state, ancestors)))
+      out = this.tag(
+        state,
+        'S',
+        [...obj].map((v) => this.toTree(v, state, ancestors)),
+      )
     } else {
       const proto = Object.getPrototypeOf(obj)
       if (proto !== Object.prototype && proto !== null) {
@@ -113,7 +131,13 @@ export class Codec {
       for (const key of Object.keys(record)) {
         const encoded = this.toTree(record[key], state, ancestors)
         // a JSON column may hold a "__proto__" key; assignment would set the prototype instead
-        if (key === '__proto__') Object.defineProperty(tree, key, { value: encoded, enumerable: true, writable: true, configurable: true })
+        if (key === '__proto__')
+          Object.defineProperty(tree, key, {
+            value: encoded,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
         else tree[key] = encoded
       }
       out = Object.hasOwn(record, TAG) ? this.tag(state, 'o', tree) : tree
@@ -154,7 +178,9 @@ export class Codec {
       case 'U':
         return new Uint8Array(Buffer.from(payload as string, 'base64'))
       case 'M':
-        return new Map((payload as [unknown, unknown][]).map(([k, v]) => [this.fromTree(k), this.fromTree(v)]))
+        return new Map(
+          (payload as [unknown, unknown][]).map(([k, v]) => [this.fromTree(k), this.fromTree(v)]),
+        )
       case 'S':
         return new Set((payload as unknown[]).map((v) => this.fromTree(v)))
       case 'o': {
@@ -165,7 +191,10 @@ export class Codec {
     }
     if (kind.startsWith('x:')) {
       const type = this.byName.get(kind.slice(2))
-      if (!type) throw new CodecError(`Entry uses codec type "${kind.slice(2)}", which is not registered in this process`)
+      if (!type)
+        throw new CodecError(
+          `Entry uses codec type "${kind.slice(2)}", which is not registered in this process`,
+        )
       return type.decode(payload)
     }
     throw new CodecError(`Unknown tag "${kind}"`)

@@ -20,8 +20,21 @@ export interface Entry {
   payload: unknown
 }
 
-export function serializeEntry(e: Omit<Entry, 'payload' | 'tagged'>, payloadJson: string, tagged: boolean): string {
-  const head = JSON.stringify([MARK, e.userKey, e.model, e.dependencies, e.tokens, e.expiresAt, e.staleUntil, tagged ? 1 : 0])
+export function serializeEntry(
+  e: Omit<Entry, 'payload' | 'tagged'>,
+  payloadJson: string,
+  tagged: boolean,
+): string {
+  const head = JSON.stringify([
+    MARK,
+    e.userKey,
+    e.model,
+    e.dependencies,
+    e.tokens,
+    e.expiresAt,
+    e.staleUntil,
+    tagged ? 1 : 0,
+  ])
   return `${head.slice(0, -1)},${payloadJson}]`
 }
 
@@ -30,28 +43,46 @@ export function parseEntry(raw: string): Entry {
   try {
     a = JSON.parse(raw)
   } catch (error) {
-    throw new CorruptEntryError('Entry is not valid JSON (truncated, or written by something else)', { cause: error })
+    throw new CorruptEntryError(
+      'Entry is not valid JSON (truncated, or written by something else)',
+      { cause: error },
+    )
   }
   if (
-    !Array.isArray(a) || a.length !== 9 || a[0] !== MARK || typeof a[1] !== 'string' ||
-    (a[2] !== null && typeof a[2] !== 'string') || !isStrings(a[3]) || !isStrings(a[4]) ||
-    a[3].length !== a[4].length || !isTime(a[5]) || !isTime(a[6]) || (a[7] !== 0 && a[7] !== 1)
+    !Array.isArray(a) ||
+    a.length !== 9 ||
+    a[0] !== MARK ||
+    typeof a[1] !== 'string' ||
+    (a[2] !== null && typeof a[2] !== 'string') ||
+    !isStrings(a[3]) ||
+    !isStrings(a[4]) ||
+    a[3].length !== a[4].length ||
+    !isTime(a[5]) ||
+    !isTime(a[6]) ||
+    (a[7] !== 0 && a[7] !== 1)
   ) {
     throw new CorruptEntryError('Entry is not in querycache format')
   }
   return {
-    userKey: a[1], model: a[2], dependencies: a[3], tokens: a[4],
-    expiresAt: a[5], staleUntil: a[6], tagged: a[7] === 1, payload: a[8],
+    userKey: a[1],
+    model: a[2],
+    dependencies: a[3],
+    tokens: a[4],
+    expiresAt: a[5],
+    staleUntil: a[6],
+    tagged: a[7] === 1,
+    payload: a[8],
   }
 }
 
 /** Reads only the user key at the head of a serialized entry, without parsing its payload. */
 export function peekUserKey(raw: string): string | undefined {
-  const start = MARK.length + 4 // `["qc1",` then the opening quote of the key
+  const start = MARK.length + 5 // first character of the key, after `["qc1","`
   if (!raw.startsWith(`["${MARK}","`)) return undefined
   for (let i = start; i < raw.length; i++) {
     const c = raw.charCodeAt(i)
-    if (c === 92) i++ // backslash: skip the escaped character
+    if (c === 92)
+      i++ // backslash: skip the escaped character
     else if (c === 34) {
       try {
         return JSON.parse(raw.slice(start - 1, i + 1)) as string
@@ -67,7 +98,9 @@ export function decodePayload(codec: Codec, entry: Entry): unknown {
   try {
     return codec.revive(entry.payload, entry.tagged)
   } catch (error) {
-    throw new CorruptEntryError(`Entry payload cannot be decoded: ${(error as Error).message}`, { cause: error })
+    throw new CorruptEntryError(`Entry payload cannot be decoded: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
 }
 

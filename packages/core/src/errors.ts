@@ -26,7 +26,11 @@ export class CodecError extends QueryCacheError {
 
 /** A store operation failed, timed out, or was skipped while the store is considered down. */
 export class StoreError extends QueryCacheError {
-  constructor(code: 'QC_STORE_FAILED' | 'QC_STORE_TIMEOUT' | 'QC_STORE_UNAVAILABLE', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'QC_STORE_FAILED' | 'QC_STORE_TIMEOUT' | 'QC_STORE_UNAVAILABLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options)
     this.name = 'StoreError'
   }

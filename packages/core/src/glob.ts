@@ -8,7 +8,7 @@ export function globToRegExp(pattern: string): RegExp {
     const c = pattern[i]!
     if (c === '*') out += '[\\s\\S]*'
     else if (c === '?') out += '[\\s\\S]'
-    else if (c === '\\' && i + 1 < pattern.length) out += escape(pattern[++i]!)
+    else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i]!)
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 2)
       if (end === -1) {
@@ -20,11 +20,11 @@ export function globToRegExp(pattern: string): RegExp {
       if (negate) body = body.slice(1)
       out += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`
       i = end
-    } else out += escape(c)
+    } else out += escapeChar(c)
   }
   return new RegExp(`${out}$`, 'u')
 }
 
-function escape(c: string): string {
+function escapeChar(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }

@@ -1,13 +1,19 @@
-export { createQueryCache, QueryCache } from './cache.js'
 export type { EntryOptions, ErrorContext, ErrorOperation, QueryCacheOptions } from './cache.js'
-export { Codec } from './codec.js'
+export { createQueryCache, QueryCache } from './cache.js'
 export type { CodecType, Encoded } from './codec.js'
-export { CacheOptionError, CodecError, CorruptEntryError, QueryCacheError, StoreError } from './errors.js'
+export { Codec } from './codec.js'
+export {
+  CacheOptionError,
+  CodecError,
+  CorruptEntryError,
+  QueryCacheError,
+  StoreError,
+} from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
 export type { CacheStats, ModelStats } from './stats.js'
-export { keyvStore } from './stores/keyv.js'
 export type { KeyvLike } from './stores/keyv.js'
-export { memoryStore } from './stores/memory.js'
+export { keyvStore } from './stores/keyv.js'
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js'
-export { defineStore } from './stores/types.js'
+export { memoryStore } from './stores/memory.js'
 export type { StoreDriver } from './stores/types.js'
+export { defineStore } from './stores/types.js'

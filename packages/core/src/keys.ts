@@ -28,8 +28,10 @@ function write(value: unknown, ancestors: Set<object>): string {
       return `#${typeof value}`
   }
   if (value === null) return 'null'
-  if (value instanceof Date) return `D${Number.isNaN(value.getTime()) ? 'NaN' : value.toISOString()}`
-  if (value instanceof Uint8Array) return `B${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}`
+  if (value instanceof Date)
+    return `D${Number.isNaN(value.getTime()) ? 'NaN' : value.toISOString()}`
+  if (value instanceof Uint8Array)
+    return `B${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}`
   if (ancestors.has(value)) throw new TypeError('Cannot build a cache key from a cyclic value')
   ancestors.add(value)
   let out: string
@@ -41,15 +43,24 @@ function write(value: unknown, ancestors: Set<object>): string {
     }
     out += ']'
   } else if (value instanceof Map) {
-    const entries = [...value.entries()].map(([k, v]) => `${write(k, ancestors)}:${write(v, ancestors)}`).sort()
+    const entries = [...value.entries()]
+      .map(([k, v]) => `${write(k, ancestors)}:${write(v, ancestors)}`)
+      .sort()
     out = `M{${entries.join(',')}}`
   } else if (value instanceof Set) {
-    out = `S[${[...value].map((v) => write(v, ancestors)).sort().join(',')}]`
+    out = `S[${[...value]
+      .map((v) => write(v, ancestors))
+      .sort()
+      .join(',')}]`
   } else {
     const record = value as Record<string, unknown>
     // Decimal-like and other classes with a meaningful toJSON (Prisma.Decimal, ObjectId, …)
     const proto = Object.getPrototypeOf(value)
-    if (proto !== Object.prototype && proto !== null && typeof (record as { toJSON?: unknown }).toJSON === 'function') {
+    if (
+      proto !== Object.prototype &&
+      proto !== null &&
+      typeof (record as { toJSON?: unknown }).toJSON === 'function'
+    ) {
       out = `${proto.constructor?.name ?? 'O'}(${write((record as { toJSON(): unknown }).toJSON(), ancestors)})`
     } else {
       const keys = Object.keys(record).sort()

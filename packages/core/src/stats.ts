@@ -34,7 +34,17 @@ const ratio = (c: Counter) => {
 }
 
 export class StatsCollector {
-  private total = { hits: 0, misses: 0, staleHits: 0, sets: 0, skipped: 0, bypasses: 0, invalidations: 0, errors: 0, corrupt: 0 }
+  private total = {
+    hits: 0,
+    misses: 0,
+    staleHits: 0,
+    sets: 0,
+    skipped: 0,
+    bypasses: 0,
+    invalidations: 0,
+    errors: 0,
+    corrupt: 0,
+  }
   private readonly models = new Map<string, Counter>()
 
   private model(name: string | undefined): Counter | undefined {

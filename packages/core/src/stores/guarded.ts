@@ -27,7 +27,11 @@ export class GuardedStore {
     return this.driver.local === true || Date.now() >= this.downUntil
   }
 
-  async run<T>(operation: StoreOperation, key: string | undefined, call: () => Promise<T>): Promise<T> {
+  async run<T>(
+    operation: StoreOperation,
+    key: string | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     if (this.driver.local) {
       try {
         return await call()
@@ -36,12 +40,21 @@ export class GuardedStore {
       }
     }
     if (!this.available) {
-      throw new StoreError('QC_STORE_UNAVAILABLE', `Store "${this.driver.name}" is unavailable after a recent failure`)
+      throw new StoreError(
+        'QC_STORE_UNAVAILABLE',
+        `Store "${this.driver.name}" is unavailable after a recent failure`,
+      )
     }
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new StoreError('QC_STORE_TIMEOUT', `Store "${this.driver.name}" ${operation} took longer than ${this.options.timeoutMs} ms`)),
+        () =>
+          reject(
+            new StoreError(
+              'QC_STORE_TIMEOUT',
+              `Store "${this.driver.name}" ${operation} took longer than ${this.options.timeoutMs} ms`,
+            ),
+          ),
         this.options.timeoutMs,
       )
     })
@@ -58,7 +71,11 @@ export class GuardedStore {
     const wrapped =
       error instanceof StoreError
         ? error
-        : new StoreError('QC_STORE_FAILED', `Store "${this.driver.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+        : new StoreError(
+            'QC_STORE_FAILED',
+            `Store "${this.driver.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
+            { cause: error },
+          )
     if (!this.driver.local) this.downUntil = Date.now() + this.options.retryAfterMs
     this.options.report(wrapped, operation, key)
     return wrapped

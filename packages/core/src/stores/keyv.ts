@@ -14,27 +14,44 @@ interface KeyvRedisLike {
   set(key: string, value: string, ttl?: number): Promise<void>
   deleteMany(keys: string[]): Promise<boolean>
   createKeyPrefix(key: string, namespace?: string): string
-  getClient(): Promise<{ scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string> }>
+  getClient(): Promise<{
+    scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
+  }>
   disconnect(force?: boolean): Promise<void>
 }
 
 function isKeyv(value: unknown): value is Keyv {
-  return value instanceof Keyv || (typeof value === 'object' && value !== null && 'store' in value && typeof (value as Keyv).deserializeData === 'function')
+  return (
+    value instanceof Keyv ||
+    (typeof value === 'object' &&
+      value !== null &&
+      'store' in value &&
+      typeof (value as Keyv).deserializeData === 'function')
+  )
 }
 
 function isKeyvRedis(value: unknown): value is KeyvRedisLike {
   const v = value as Partial<KeyvRedisLike> | null
   return (
-    typeof v === 'object' && v !== null &&
-    typeof v.getClient === 'function' && typeof v.createKeyPrefix === 'function' &&
-    typeof v.getMany === 'function' && 'throwOnErrors' in v
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.getClient === 'function' &&
+    typeof v.createKeyPrefix === 'function' &&
+    typeof v.getMany === 'function' &&
+    'throwOnErrors' in v
   )
 }
 
 export function isKeyvLike(value: unknown): value is KeyvLike {
   if (value instanceof Map || isKeyv(value)) return true
   const v = value as Partial<KeyvStoreAdapter> | null
-  return typeof v === 'object' && v !== null && typeof v.get === 'function' && typeof v.set === 'function' && typeof v.delete === 'function'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.get === 'function' &&
+    typeof v.set === 'function' &&
+    typeof v.delete === 'function'
+  )
 }
 
 /**
@@ -49,7 +66,9 @@ export function isKeyvLike(value: unknown): value is KeyvLike {
 export function keyvStore(input: KeyvLike): StoreDriver {
   const adapter = isKeyv(input) ? input.store : input
   if (isKeyvRedis(adapter)) return keyvRedisDriver(adapter)
-  const keyv = isKeyv(input) ? input : new Keyv({ store: input as KeyvStoreAdapter, useKeyPrefix: false })
+  const keyv = isKeyv(input)
+    ? input
+    : new Keyv({ store: input as KeyvStoreAdapter, useKeyPrefix: false })
   keyv.throwOnErrors = true
   if (adapter && typeof adapter === 'object' && 'throwOnErrors' in adapter) {
     ;(adapter as { throwOnErrors: boolean }).throwOnErrors = true
@@ -63,7 +82,11 @@ export function keyvStore(input: KeyvLike): StoreDriver {
       return (await keyv.getMany(keys)).map(asString)
     },
     async set(key, value, ttlMs) {
-      const ok = await keyv.set(key, value, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
+      const ok = await keyv.set(
+        key,
+        value,
+        ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)),
+      )
       if (ok === false) throw new StoreError('QC_STORE_FAILED', `Keyv store refused set of ${key}`)
     },
     async deleteMany(keys) {
@@ -107,7 +130,10 @@ function keyvRedisDriver(redis: KeyvRedisLike): StoreDriver {
       const client = await redis.getClient()
       const full = redis.createKeyPrefix(prefix, redis.namespace)
       const strip = full.length - prefix.length
-      for await (const chunk of client.scanIterator({ MATCH: `${escapeRedisGlob(full)}*`, COUNT: 1000 })) {
+      for await (const chunk of client.scanIterator({
+        MATCH: `${escapeRedisGlob(full)}*`,
+        COUNT: 1000,
+      })) {
         const keys = Array.isArray(chunk) ? chunk : [chunk]
         if (keys.length > 0) yield keys.map((k) => k.slice(strip))
       }

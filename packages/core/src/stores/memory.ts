@@ -22,10 +22,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxEntries = options.maxEntries ?? 10_000
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new CacheOptionError(`memoryStore: maxEntries must be a positive integer, got ${maxEntries}`)
+    throw new CacheOptionError(
+      `memoryStore: maxEntries must be a positive integer, got ${maxEntries}`,
+    )
   }
   if (!Number.isInteger(maxBytes) || maxBytes < 1024) {
-    throw new CacheOptionError(`memoryStore: maxBytes must be an integer of at least 1024, got ${maxBytes}`)
+    throw new CacheOptionError(
+      `memoryStore: maxBytes must be an integer of at least 1024, got ${maxBytes}`,
+    )
   }
   const lru = new LRUCache<string, string>({
     max: maxEntries,

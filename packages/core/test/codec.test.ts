@@ -1,0 +1,176 @@
+import { isDeepStrictEqual } from 'node:util'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Codec, CodecError, createQueryCache } from '../src/index.js'
+
+// A stand-in for an adapter-registered type such as Prisma's Decimal.
+class Money {
+  constructor(readonly cents: bigint) {}
+}
+const moneyType = {
+  name: 'Money',
+  test: (v: unknown): v is Money => v instanceof Money,
+  encode: (m: Money) => m.cents.toString(),
+  decode: (s: string) => new Money(BigInt(s)),
+}
+
+const codec = new Codec().register(moneyType)
+const roundTrip = (v: unknown) => {
+  const { json, tagged } = codec.encode(v)
+  return codec.decode(json, tagged)
+}
+
+const leaf = fc.oneof(
+  fc.string(),
+  fc.double(), // includes NaN, ±Infinity, -0
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.bigInt(),
+  fc.date({ noInvalidDate: false }),
+  fc.uint8Array().map((a) => new Uint8Array(a)),
+  fc.uint8Array().map((a) => Buffer.from(a)),
+  fc.bigInt().map((c) => new Money(c)),
+)
+
+// keys include ones that look like our tags, and __proto__
+const key = fc.oneof(
+  fc.string(),
+  fc.constantFrom('$qc', '$type', 'value', '__proto__', 'constructor'),
+)
+
+const { value } = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    tie('array'),
+    tie('object'),
+    tie('map'),
+    tie('set'),
+  ),
+  array: fc.array(tie('value'), { maxLength: 5 }),
+  // null-prototype objects come back as plain objects (documented), so they are not generated
+  object: fc.dictionary(key, tie('value'), { maxKeys: 5, noNullPrototype: true }),
+  map: fc.array(fc.tuple(fc.string(), tie('value')), { maxLength: 3 }).map((e) => new Map(e)),
+  set: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }).map((e) => new Set(e)),
+}))
+
+describe('codec', () => {
+  it('round-trips random nested values of every supported type exactly', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const back = roundTrip(v)
+        // node's strict deep equality compares prototypes, -0 vs 0 and Buffer vs Uint8Array
+        expect(isDeepStrictEqual(back, v)).toBe(true)
+        assertSameTypes(back, v)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('round-trips JSON that mimics the codec tags as plain JSON', () => {
+    const mimic = fc.oneof(
+      fc.constant({ $qc: ['D', 0] }),
+      fc.constant({ $qc: ['u', 0] }),
+      fc.constant({ $qc: ['x:Money', '5'] }),
+      fc.constant({ $qc: 'not even an array' }),
+      fc.constant({ $type: 'Date', value: '2020-01-01' }),
+      fc.jsonValue().map((j) => ({ $qc: j })),
+      fc.jsonValue().map((j) => ({ $qc: [j, j], other: j })),
+    )
+    fc.assert(
+      fc.property(fc.oneof(mimic, fc.array(mimic), fc.jsonValue()), (j) => {
+        expect(isDeepStrictEqual(roundTrip(j), j)).toBe(true)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('keeps Buffer and Uint8Array apart, and undefined apart from null', () => {
+    const back = roundTrip({
+      b: Buffer.from('hi'),
+      u: new Uint8Array([1, 2]),
+      n: null,
+      x: undefined,
+      a: [undefined, null],
+    }) as Record<string, unknown>
+    expect(Buffer.isBuffer(back.b)).toBe(true)
+    expect(Buffer.isBuffer(back.u)).toBe(false)
+    expect(back.u).toBeInstanceOf(Uint8Array)
+    expect(back).toHaveProperty('x', undefined)
+    expect(back.n).toBeNull()
+    expect(back.a).toStrictEqual([undefined, null])
+  })
+
+  it('round-trips through the cache, each hit a fresh copy', async () => {
+    const cache = createQueryCache({ types: [moneyType] })
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        await cache.set('v', v)
+        expect(isDeepStrictEqual(await cache.get('v'), v)).toBe(true)
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it.each([
+    ['a function', { f: () => 1 }],
+    ['a symbol', [Symbol('s')]],
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = {}
+        o.self = o
+        return o
+      })(),
+    ],
+    [
+      'an unregistered class',
+      {
+        at: new (class Point {
+          x = 1
+        })(),
+      },
+    ],
+  ])('refuses %s with a CodecError that says what to do', (_, bad) => {
+    expect(() => codec.encode(bad)).toThrow(CodecError)
+  })
+
+  it('caches nothing it cannot encode, reports it, and still returns the value', async () => {
+    const errors: string[] = []
+    const cache = createQueryCache({
+      onError: (e, ctx) => errors.push(`${e.code}:${ctx.operation}`),
+    })
+    const fn = () => ({
+      at: new (class Point {
+        x = 1
+      })(),
+    })
+    const first = await cache.getOrSet('p', fn)
+    expect(first.at.x).toBe(1)
+    expect(await cache.get('p')).toBeUndefined()
+    expect(errors).toEqual(['QC_CODEC:encode'])
+    expect(cache.stats().skipped).toBe(1)
+  })
+
+  it('rejects a second type under a taken name', () => {
+    expect(() => new Codec().register(moneyType).register({ ...moneyType })).toThrow(
+      /already registered/,
+    )
+  })
+})
+
+function assertSameTypes(a: unknown, b: unknown): void {
+  expect(Object.prototype.toString.call(a)).toBe(Object.prototype.toString.call(b))
+  if (a !== null && typeof a === 'object')
+    expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(b))
+  if (a instanceof Money) expect(b).toBeInstanceOf(Money)
+  if (Buffer.isBuffer(b)) expect(Buffer.isBuffer(a)).toBe(true)
+  if (Array.isArray(a)) {
+    for (let i = 0; i < a.length; i++) assertSameTypes(a[i], (b as unknown[])[i])
+  } else if (a && typeof a === 'object' && !(a instanceof Map) && !(a instanceof Set)) {
+    for (const k of Object.keys(a))
+      assertSameTypes((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+  }
+}

@@ -1,0 +1,45 @@
+import { Keyv } from 'keyv'
+import { memoryStore } from '../src/index.js'
+import { describeStoreContract } from './support/contract.js'
+import { redisAdapter } from './support/redis.js'
+
+describeStoreContract('memory', () => {
+  const store = memoryStore({ maxEntries: 1000 })
+  // the memory store is its own backing store
+  return {
+    store,
+    raw: {
+      get: (k) => store.get(k),
+      set: (k, v) => store.set(k, v),
+      delete: (k) => store.deleteMany([k]),
+    },
+    close: async () => {},
+  }
+})
+
+describeStoreContract('keyv over a Map', () => {
+  const keyv = new Keyv({ store: new Map() })
+  return {
+    store: keyv,
+    raw: {
+      get: async (k) => (await keyv.get<string>(k)) ?? undefined,
+      set: async (k, v) => void (await keyv.set(k, v)),
+      delete: async (k) => void (await keyv.delete(k)),
+    },
+    close: async () => {},
+  }
+})
+
+describeStoreContract('redis (@keyv/redis)', async () => {
+  const adapter = redisAdapter()
+  const client = await adapter.getClient()
+  return {
+    store: adapter,
+    raw: {
+      get: async (k) => (await client.get(k)) ?? undefined,
+      set: async (k, v) => void (await client.set(k, v)),
+      delete: async (k) => void (await client.del(k)),
+    },
+    close: () => adapter.disconnect(),
+  }
+})

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:net'
+import KeyvRedis from '@keyv/redis'
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A KeyvRedis adapter that reconnects quickly after an outage (querycache bounds each call itself). */
+export function redisAdapter(url = REDIS_URL): KeyvRedis<string> {
+  const { hostname, port } = new URL(url)
+  // node-redis lets `socket` override the URL's host and port, so both are spelled out
+  return new KeyvRedis<string>({
+    url,
+    socket: {
+      host: hostname,
+      port: Number(port || 6379),
+      connectTimeout: 500,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+    },
+  })
+}
+
+/** A namespace no other test uses, so test files can share one Redis in parallel. */
+export function uniqueNamespace(label: string): string {
+  return `t-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 30)}-${randomUUID().slice(0, 8)}`
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+/** A redis-server of the test's own on a spare loopback port, so the test can kill it. */
+export class OwnRedis {
+  private child: ChildProcess | undefined
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    )
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline) {
+      if (await canConnect(this.port)) return
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    throw new Error(`redis-server did not start on port ${this.port}`)
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+  }
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const { connect } = await import('node:net')
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
