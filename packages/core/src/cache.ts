@@ -32,7 +32,7 @@ export interface QueryCacheOptions {
   maxEntryBytes?: number | undefined
   /** Bound on every call to a remote store. Default 200 ms. */
   timeoutMs?: number | undefined
-  /** After a store failure, skip the remote store for this long. Default 1000 ms. */
+  /** After a store call times out, skip the remote store for this long; also the retry interval of failed invalidations. Default 1000 ms. */
   retryAfterMs?: number | undefined
   /** Extra codec types (e.g. Prisma's Decimal). */
   types?: CodecType<any, any>[] | undefined

@@ -113,4 +113,35 @@ describe('when Redis fails', () => {
     expect(cache.stats('Article').hits).toBeGreaterThan(0)
     expect(await peer.get('article')).toBe('new')
   })
+
+  it('a hung Redis costs a call at most timeoutMs, then is skipped until retryAfterMs has passed', async () => {
+    const cache = createQueryCache({
+      store: open(),
+      namespace: uniqueNamespace('hung'),
+      timeoutMs: 150,
+      retryAfterMs: 300,
+    })
+    let queries = 0
+    const query = async () => ++queries
+    await cache.getOrSet('q', query, { models: ['Article'] })
+    redis.pause()
+    try {
+      const started = Date.now()
+      expect(await cache.getOrSet('q', query, { models: ['Article'] })).toBe(2)
+      const first = Date.now() - started
+      expect(first).toBeGreaterThanOrEqual(140)
+      expect(first).toBeLessThan(150 + 250)
+      const next = Date.now()
+      for (let i = 0; i < 20; i++) await cache.getOrSet('q', query, { models: ['Article'] })
+      expect(Date.now() - next).toBeLessThan(150) // skipped, not waited on
+      expect(cache.stats().bypasses).toBeGreaterThanOrEqual(20)
+    } finally {
+      redis.resume()
+    }
+    await sleep(350)
+    const before = queries
+    await cache.getOrSet('q3', query, { models: ['Article'] })
+    await cache.getOrSet('q3', query, { models: ['Article'] })
+    expect(queries).toBe(before + 1)
+  })
 })

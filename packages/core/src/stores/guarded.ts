@@ -5,7 +5,7 @@ export type StoreOperation = 'get' | 'set' | 'delete' | 'scan' | 'invalidate'
 
 export interface GuardOptions {
   timeoutMs: number
-  /** After a failure, remote store calls fail fast for this long, so an outage adds no latency. */
+  /** After a timeout, remote store calls fail fast for this long, so a hung store adds no latency. */
   retryAfterMs: number
   report(error: unknown, operation: StoreOperation, key?: string): void
 }
@@ -76,7 +76,9 @@ export class GuardedStore {
             `Store "${this.driver.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
             { cause: error },
           )
-    if (!this.driver.local) this.downUntil = Date.now() + this.options.retryAfterMs
+    // Only a hang costs the caller time; a store that answers with an error is asked again next time.
+    if (!this.driver.local && wrapped.code === 'QC_STORE_TIMEOUT')
+      this.downUntil = Date.now() + this.options.retryAfterMs
     this.options.report(wrapped, operation, key)
     return wrapped
   }

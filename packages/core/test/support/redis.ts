@@ -64,6 +64,15 @@ export class OwnRedis {
     throw new Error(`redis-server did not start on port ${this.port}`)
   }
 
+  /** Freeze the server (SIGSTOP): connections stay open but nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT')
+  }
+
   async stop(): Promise<void> {
     const child = this.child
     if (!child || child.exitCode !== null) return
