@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { CacheOptionError, createQueryCache, memoryStore } from '../src/index.js'
 
@@ -20,6 +22,41 @@ describe('memory store', () => {
     // recent entries survive, the oldest were evicted
     expect(await cache.get('row:99999')).toMatchObject({ id: 99999 })
     expect(await cache.get('row:0')).toBeUndefined()
+  })
+
+  it('does not leak under a sustained write-heavy load (heap measured before and after)', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const store = memoryStore({ maxEntries: 5_000, maxBytes: 4 * 1024 * 1024 })
+    const cache = createQueryCache({ store })
+    const models = Array.from({ length: 50 }, (_, i) => `M${i}`)
+    let round = 0
+    const load = async (ops: number) => {
+      for (let i = 0; i < ops; i++, round++) {
+        const model = models[round % models.length]!
+        if (round % 3 === 0) await cache.invalidateModel(model)
+        else {
+          // mostly new keys (each one a miss and a write), some hot ones (hits)
+          const key = round % 3 === 1 ? `q:${round}` : `hot:${round % 100}`
+          await cache.getOrSet(key, async () => ({ id: round, body: 'y'.repeat(300) }), {
+            models: [model],
+            tags: [`t${round % 1000}`],
+          })
+        }
+      }
+    }
+    const heap = () => {
+      gc()
+      gc()
+      return process.memoryUsage().heapUsed
+    }
+    await load(30_000) // fill the store to its bound first
+    const before = heap()
+    await load(150_000)
+    const after = heap()
+    expect(store.size.bytes).toBeLessThanOrEqual(4 * 1024 * 1024)
+    // the store is full in both measurements; what is left is noise, not growth with load
+    expect(after - before).toBeLessThan(3 * 1024 * 1024)
   })
 
   it('stays within its entry bound', async () => {

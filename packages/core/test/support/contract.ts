@@ -170,6 +170,49 @@ export function describeStoreContract(
       await s.raw.delete(`${cache.namespace}-lookalike`)
     })
 
+    it("two namespaces on one store never see each other's entries or invalidations", async () => {
+      const { cache, s } = await setup()
+      const other = createQueryCache({ namespace: `${cache.namespace}-b`, store: s.store })
+      await cache.set('k', 'a', { models: ['Article'], tags: ['home'] })
+      await other.set('k', 'b', { models: ['Article'], tags: ['home'] })
+      expect(await cache.get('k')).toBe('a')
+      expect(await other.get('k')).toBe('b')
+      await cache.invalidateModel('Article')
+      await cache.invalidateTags(['home'])
+      expect(await cache.get('k')).toBeUndefined()
+      expect(await other.get('k')).toBe('b')
+      await cache.set('k', 'a2')
+      await other.clear()
+      expect(await cache.get('k')).toBe('a2')
+      expect(await other.get('k')).toBeUndefined()
+    })
+
+    it('keys and patterns with glob characters, unicode and separators are just keys', async () => {
+      const { cache } = await setup()
+      const keys = [
+        'a:b:c',
+        'a::b',
+        'ключ:1',
+        '🔑/*?',
+        'tab\tsep',
+        'new\nline',
+        ' lead',
+        'a*',
+        'a[1]',
+        'a\\b',
+        'x'.repeat(2000),
+      ]
+      for (const [i, k] of keys.entries()) await cache.set(k, i)
+      for (const [i, k] of keys.entries()) expect(await cache.get(k)).toBe(i)
+      expect(await cache.deletePattern('ключ:*')).toBe(1)
+      expect(await cache.deletePattern('a\\*')).toBe(1) // only the literal "a*"
+      expect(await cache.get('a:b:c')).toBe(0)
+      expect(await cache.deletePattern('🔑/\\*\\?')).toBe(1)
+      expect(await cache.get('ключ:1')).toBeUndefined()
+      expect(await cache.get('a*')).toBeUndefined()
+      expect(await cache.get('a[1]')).toBe(8)
+    })
+
     it('a slow getOrSet racing invalidateModel never leaves a live stale entry', async () => {
       const { cache } = await setup()
       let db = 'old'
