@@ -1,0 +1,138 @@
+import { createQueryCache, generateQueryCacheKey, memoryStore } from '@querycache/core'
+import { freePort, OwnRedis, redisAdapter } from '../../../packages/core/test/support/redis.js'
+import {
+  find,
+  progress,
+  type SuiteResult,
+  sideBySide,
+  smoke,
+  speedup,
+  target,
+  throughput,
+} from '../harness.js'
+
+/** A 20-row post ⨝ author result, the shape every ORM benchmark here returns. */
+export function twentyRows() {
+  return Array.from({ length: 20 }, (_, i) => ({
+    id: i + 1,
+    title: `Post number ${i + 1}: a title of typical length`,
+    published: i % 2 === 0,
+    views: 1000 + i,
+    createdAt: new Date(Date.UTC(2026, 0, 1 + i)),
+    author: { id: (i % 5) + 1, email: `author${i % 5}@example.com`, name: `Author ${i % 5}` },
+  }))
+}
+
+const prismaArgs = {
+  where: { published: true, author: { is: { email: { contains: 'example' } } } },
+  include: { author: true },
+  orderBy: { createdAt: 'desc' },
+  take: 20,
+}
+
+export async function coreSuite(): Promise<SuiteResult> {
+  const rows = twentyRows()
+  const key = generateQueryCacheKey({ model: 'Post', operation: 'findMany', args: prismaArgs })
+  const deps = { models: ['Post', 'User'] }
+
+  // the physical limit: a Map lookup and a JSON.parse of the same payload
+  const limitMap = new Map([[key, JSON.stringify(rows)]])
+  const cache = createQueryCache({ store: memoryStore(), ttl: null })
+  await cache.getOrSet(key, async () => rows, deps)
+  const encoded = cache.codec.encode(rows)
+
+  const redis = new OwnRedis(await freePort())
+  await redis.start()
+  const adapter = redisAdapter(redis.url)
+  const admin = await adapter.getClient()
+  const redisCache = createQueryCache({ store: adapter, ttl: null, timeoutMs: 1000 })
+  await redisCache.getOrSet(key, async () => rows, deps)
+
+  try {
+    const samples = [
+      ...(await sideBySide('core', {
+        'Map.get + JSON.parse (limit)': () => JSON.parse(limitMap.get(key)!),
+        'memory hit (getOrSet)': () => cache.getOrSet(key, async () => rows, deps),
+        'key generation (findMany args)': () =>
+          generateQueryCacheKey({ model: 'Post', operation: 'findMany', args: prismaArgs }),
+        'codec encode 20 rows': () => cache.codec.encode(rows),
+        'codec decode 20 rows': () => cache.codec.decode(encoded.json, encoded.tagged),
+        'redis hit (getOrSet)': () => redisCache.getOrSet(key, async () => rows, deps),
+      })),
+    ]
+
+    // Round trips per hit, counted by Redis itself.
+    const n = smoke ? 50 : 2000
+    const before = await commandCount(admin)
+    for (let i = 0; i < n; i++) await redisCache.getOrSet(key, async () => rows, deps)
+    const perHit = ((await commandCount(admin)) - before - 1) / n // the INFO call itself counts once
+
+    progress('throughput at concurrency 1, 16, 64')
+    const ms = smoke ? 50 : 1000
+    const facts: Record<string, string | number> = {
+      'redis commands per hit': Number(perHit.toFixed(3)),
+    }
+    for (const c of [1, 16, 64]) {
+      facts[`memory hits/s @${c}`] = await throughput(
+        () => cache.getOrSet(key, async () => rows, deps),
+        c,
+        ms,
+      )
+      facts[`redis hits/s @${c}`] = await throughput(
+        () => redisCache.getOrSet(key, async () => rows, deps),
+        c,
+        ms,
+      )
+    }
+
+    progress('memory: 100k entries against the bound')
+    Object.assign(facts, await memoryFootprint(smoke ? 5_000 : 100_000))
+
+    const limit = find(samples, 'core', 'Map.get + JSON.parse (limit)')
+    const hit = find(samples, 'core', 'memory hit (getOrSet)')
+    const targets = [
+      target('memory hit vs Map.get + JSON.parse (limit)', hit.p50 / limit.p50, 3, '×', true),
+      target('redis round trips per hit', perHit, 1, '', true),
+      target(
+        'memory store within its byte bound',
+        Number(facts['store bytes / bound (%)']),
+        100,
+        '%',
+        true,
+      ),
+    ]
+    facts['memory hit / limit'] = `${speedup(limit, hit).toFixed(2)}`
+    return { samples, targets, facts }
+  } finally {
+    await adapter.disconnect()
+    await redis.stop()
+  }
+}
+
+async function commandCount(admin: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await admin.info('commandstats')
+  let total = 0
+  for (const m of info.matchAll(/calls=(\d+)/g)) total += Number(m[1])
+  return total
+}
+
+async function memoryFootprint(entries: number) {
+  const maxBytes = 64 * 1024 * 1024
+  const store = memoryStore({ maxEntries: entries * 2, maxBytes })
+  const cache = createQueryCache({ store, ttl: null })
+  const row = twentyRows()[0]!
+  global.gc?.()
+  const rssBefore = process.memoryUsage().rss
+  for (let i = 0; i < entries; i++)
+    await cache.set(`row:${i}`, { ...row, id: i }, { models: ['Post'] })
+  global.gc?.()
+  const rssAfter = process.memoryUsage().rss
+  return {
+    'entries written': entries,
+    'entries kept': store.size.entries,
+    'store bytes / entry': Math.round(store.size.bytes / store.size.entries),
+    'store bytes / bound (%)': Number(((store.size.bytes / maxBytes) * 100).toFixed(1)),
+    'RSS growth (MiB)': Number(((rssAfter - rssBefore) / 1024 / 1024).toFixed(1)),
+    'RSS bytes / entry': Math.round((rssAfter - rssBefore) / store.size.entries),
+  }
+}
