@@ -80,7 +80,10 @@ export async function createPostgresDatabase(baseUrl = POSTGRES_URL): Promise<Bl
   return {
     provider: 'postgresql',
     url: url.toString(),
-    client: () => new PostgresClient({ adapter: new PrismaPg({ connectionString: url.toString() }) }) as unknown as BlogClient,
+    client: () =>
+      new PostgresClient({
+        adapter: new PrismaPg({ connectionString: url.toString() }),
+      }) as unknown as BlogClient,
     async exec(sql) {
       const c = new pg.Client({ connectionString: url.toString() })
       await c.connect()

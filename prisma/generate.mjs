@@ -16,7 +16,10 @@ mkdirSync(generated, { recursive: true })
 
 const stubDir = mkdtempSync(join(tmpdir(), 'qc-prisma-'))
 const stub = join(stubDir, 'schema-engine')
-writeFileSync(stub, '#!/bin/sh\necho "querycache: schema engine not available; schemas are applied from SQL migrations" >&2\nexit 1\n')
+writeFileSync(
+  stub,
+  '#!/bin/sh\necho "querycache: schema engine not available; schemas are applied from SQL migrations" >&2\nexit 1\n',
+)
 chmodSync(stub, 0o755)
 
 const sqlite = readFileSync(join(here, 'schema.prisma'), 'utf8')
@@ -24,12 +27,24 @@ const postgres = sqlite
   .replace('provider = "sqlite"', 'provider = "postgresql"')
   .replace('output       = "./generated/sqlite"', 'output       = "./postgres"')
 if (postgres === sqlite) throw new Error('generate.mjs: could not derive the PostgreSQL schema')
-writeFileSync(join(generated, 'postgres.prisma'), `// generated from ../schema.prisma by generate.mjs — do not edit\n${postgres}`)
+writeFileSync(
+  join(generated, 'postgres.prisma'),
+  `// generated from ../schema.prisma by generate.mjs — do not edit\n${postgres}`,
+)
 
-const prismaCli = join(dirname(createRequire(import.meta.url).resolve('prisma/package.json')), 'build', 'index.js')
+const prismaCli = join(
+  dirname(createRequire(import.meta.url).resolve('prisma/package.json')),
+  'build',
+  'index.js',
+)
 for (const schema of [join(here, 'schema.prisma'), join(generated, 'postgres.prisma')]) {
   execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schema], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: stub,
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      CHECKPOINT_DISABLE: '1',
+    },
   })
 }

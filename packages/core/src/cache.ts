@@ -315,6 +315,11 @@ export class QueryCache {
     if (names.length > 0) await this.invalidateTokenKeys(names.map((t) => this.layout.tag(t)))
   }
 
+  /** Counts a read an adapter sent straight to the database (in a transaction, or opted out). */
+  recordBypass(): void {
+    this.counters.count('bypasses')
+  }
+
   stats(): CacheStats
   stats(model: string): ModelStats
   stats(model?: string): CacheStats | ModelStats {

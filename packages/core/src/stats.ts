@@ -10,7 +10,7 @@ export interface CacheStats extends ModelStats {
   sets: number
   /** Results not cached because their encoded size exceeded `maxEntryBytes` or could not be encoded. */
   skipped: number
-  /** Reads that went straight to the database: a failed invalidation pending, or the store down. */
+  /** Reads that went straight to the database: a failed invalidation pending, the store down, or (adapters) a read in a transaction or opted out. */
   bypasses: number
   /** Calls of `invalidateModel(s)`/`invalidateTags`/`clear`/`delete*` that wrote to the store. */
   invalidations: number

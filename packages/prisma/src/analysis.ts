@@ -1,0 +1,274 @@
+/**
+ * The translation layer: which models a Prisma read depends on, and which models a write
+ * (including nested writes, referential actions and raw SQL) can change.
+ */
+import type { SchemaGraph } from './schema.js'
+
+type Args = Record<string, unknown>
+
+const isObject = (v: unknown): v is Args => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+// ---------------------------------------------------------------------------------------------
+// reads
+
+/** The model of the read and every model reached through include/select/where/orderBy/_count. */
+export function readDependencies(graph: SchemaGraph, model: string, args: unknown): string[] {
+  const deps = new Set<string>([model])
+  if (isObject(args)) walkQuery(graph, model, args, deps)
+  return [...deps]
+}
+
+/** A (nested) query-shaped object: include, select, where, orderBy, cursor, having, by. */
+function walkQuery(graph: SchemaGraph, model: string, args: Args, deps: Set<string>): void {
+  if (isObject(args.include)) walkSelection(graph, model, args.include, deps)
+  if (isObject(args.select)) walkSelection(graph, model, args.select, deps)
+  if (isObject(args.omit)) walkSelection(graph, model, args.omit, deps)
+  if (args.where !== undefined) walkWhere(graph, model, args.where, deps)
+  if (args.having !== undefined) walkWhere(graph, model, args.having, deps)
+  if (args.orderBy !== undefined) walkOrderBy(graph, model, args.orderBy, deps)
+}
+
+function walkSelection(
+  graph: SchemaGraph,
+  model: string,
+  selection: Args,
+  deps: Set<string>,
+): void {
+  for (const [field, value] of Object.entries(selection)) {
+    if (value === false || value === undefined) continue
+    if (field === '_count') {
+      // _count: true counts every relation; _count: { select: { posts: true | { where } } }
+      if (value === true) {
+        for (const r of graph.models.get(model)?.relations.values() ?? []) deps.add(r.target)
+      } else if (isObject(value) && isObject(value.select)) {
+        for (const [name, v] of Object.entries(value.select)) {
+          const r = graph.relation(model, name)
+          if (!r || v === false) continue
+          deps.add(r.target)
+          if (isObject(v)) walkQuery(graph, r.target, v, deps)
+        }
+      }
+      continue
+    }
+    const r = graph.relation(model, field)
+    if (!r) continue
+    deps.add(r.target)
+    if (isObject(value)) walkQuery(graph, r.target, value, deps)
+  }
+}
+
+const LIST_FILTERS = ['some', 'every', 'none'] as const
+const ONE_FILTERS = ['is', 'isNot'] as const
+
+function walkWhere(graph: SchemaGraph, model: string, where: unknown, deps: Set<string>): void {
+  if (Array.isArray(where)) {
+    for (const w of where) walkWhere(graph, model, w, deps)
+    return
+  }
+  if (!isObject(where)) return
+  for (const [field, value] of Object.entries(where)) {
+    if (field === 'AND' || field === 'OR' || field === 'NOT') {
+      walkWhere(graph, model, value, deps)
+      continue
+    }
+    const r = graph.relation(model, field)
+    if (!r) continue
+    deps.add(r.target)
+    if (value === null || !isObject(value)) continue
+    let filtered = false
+    for (const op of [...LIST_FILTERS, ...ONE_FILTERS]) {
+      if (op in value) {
+        filtered = true
+        walkWhere(graph, r.target, value[op], deps)
+      }
+    }
+    // a to-one relation filter may also be written directly: { author: { name: 'x' } }
+    if (!filtered) walkWhere(graph, r.target, value, deps)
+  }
+}
+
+function walkOrderBy(graph: SchemaGraph, model: string, orderBy: unknown, deps: Set<string>): void {
+  if (Array.isArray(orderBy)) {
+    for (const o of orderBy) walkOrderBy(graph, model, o, deps)
+    return
+  }
+  if (!isObject(orderBy)) return
+  for (const [field, value] of Object.entries(orderBy)) {
+    const r = graph.relation(model, field)
+    if (!r) continue
+    deps.add(r.target)
+    // { posts: { _count: 'desc' } } or { author: { name: 'asc' } }
+    if (isObject(value)) walkOrderBy(graph, r.target, value, deps)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// writes
+
+export const WRITE_OPERATIONS = new Set([
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'upsert',
+  'delete',
+  'deleteMany',
+])
+
+/** Every model a model write can change. */
+export function writeTouched(
+  graph: SchemaGraph,
+  model: string,
+  operation: string,
+  args: unknown,
+): string[] {
+  const touched = new Set<string>([model])
+  const a = isObject(args) ? args : {}
+  switch (operation) {
+    case 'delete':
+    case 'deleteMany':
+      addAll(touched, graph.affectedBy(model, 'delete'))
+      break
+    case 'update':
+    case 'updateMany':
+    case 'updateManyAndReturn':
+      walkData(graph, model, a.data, touched)
+      break
+    case 'upsert':
+      walkData(graph, model, a.create, touched)
+      walkData(graph, model, a.update, touched)
+      break
+    default:
+      // create, createMany, createManyAndReturn
+      walkData(graph, model, a.data, touched)
+  }
+  return [...touched]
+}
+
+function addAll(set: Set<string>, items: Iterable<string>): void {
+  for (const i of items) set.add(i)
+}
+
+/** A `data` object (or list of them) of `model`: scalar updates and nested writes. */
+function walkData(graph: SchemaGraph, model: string, data: unknown, touched: Set<string>): void {
+  if (Array.isArray(data)) {
+    for (const d of data) walkData(graph, model, d, touched)
+    return
+  }
+  if (!isObject(data)) return
+  const scalars: string[] = []
+  for (const [field, value] of Object.entries(data)) {
+    const r = graph.relation(model, field)
+    if (!r) {
+      scalars.push(field)
+      continue
+    }
+    touched.add(r.target)
+    if (isObject(value)) walkNested(graph, r.target, value, touched)
+  }
+  // changing a key other rows reference fires onUpdate actions
+  if (graph.changesReferencedKey(model, scalars)) addAll(touched, graph.affectedBy(model, 'update'))
+}
+
+/** A nested write on relation target `model`: { create, connect, update, delete, ... }. */
+function walkNested(graph: SchemaGraph, model: string, ops: Args, touched: Set<string>): void {
+  for (const [op, value] of Object.entries(ops)) {
+    const each = Array.isArray(value) ? value : [value]
+    for (const v of each) {
+      switch (op) {
+        case 'create':
+          walkData(graph, model, v, touched)
+          break
+        case 'createMany':
+          if (isObject(v)) walkData(graph, model, v.data, touched)
+          break
+        case 'connectOrCreate':
+          if (isObject(v)) walkData(graph, model, v.create, touched)
+          break
+        case 'update':
+        case 'updateMany':
+          // { where, data } on lists, or the data itself on to-one relations
+          if (isObject(v))
+            walkData(graph, model, 'data' in v && 'where' in v ? v.data : (v.data ?? v), touched)
+          break
+        case 'upsert':
+          if (isObject(v)) {
+            walkData(graph, model, v.create, touched)
+            walkData(graph, model, v.update, touched)
+          }
+          break
+        case 'delete':
+        case 'deleteMany':
+          if (v !== false) addAll(touched, graph.affectedBy(model, 'delete'))
+          break
+        default:
+          // connect, disconnect, set: change foreign keys or link rows only
+          break
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// raw SQL
+
+const IDENT = '(?:"(?:[^"]|"")+"|`[^`]+`|\\[[^\\]]+\\]|[\\p{L}_][\\p{L}\\p{N}_$]*)'
+const QUALIFIED = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})*)`
+/** Statements that change a table, each followed by the table's (qualified) name. */
+const WRITE_RE = new RegExp(
+  String.raw`\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|merge\s+into|update(?:\s+or\s+\w+)?(?:\s+only)?|delete\s+from(?:\s+only)?|truncate(?:\s+table)?(?:\s+only)?|alter\s+table(?:\s+if\s+exists)?(?:\s+only)?|drop\s+table(?:\s+if\s+exists)?|copy)\s+${QUALIFIED}`,
+  'giu',
+)
+/** Statements that only read, or change nothing a cached query returns. */
+const READ_ONLY_RE =
+  /^\s*(?:select|with|values|explain|show|pragma\s+\w+\s*(?:;|$)|set\s|begin|commit|rollback|savepoint|release)\b/i
+
+/**
+ * Models a raw statement can change: the tables it writes and what their referential actions
+ * reach. `undefined` when the SQL cannot be read: the caller invalidates every model.
+ */
+export function rawTouched(graph: SchemaGraph, sql: string): string[] | undefined {
+  // `FOR UPDATE`, `DO UPDATE SET`, `ON UPDATE CASCADE` name no table
+  const text = stripComments(sql).replace(/\b(?:for|do|on|key)\s+update\b/giu, ' ')
+  const tables: string[] = []
+  for (const m of text.matchAll(WRITE_RE)) tables.push(unquote(m[1]!))
+  if (tables.length === 0) {
+    // a plain read changes nothing; anything else we cannot read (DO blocks, CALL, functions
+    // with side effects are still possible in a SELECT, see README) changes everything
+    if (
+      READ_ONLY_RE.test(text) &&
+      !/\b(?:insert|update|delete|truncate|merge|call|do)\b/i.test(text)
+    )
+      return []
+    return undefined
+  }
+  const touched = new Set<string>()
+  for (const t of tables) {
+    const models = graph.tables.get(t.toLowerCase())
+    if (!models) {
+      // a table outside the data model (or a name we misread): be safe
+      return undefined
+    }
+    for (const m of models) {
+      // raw deletes and key updates fire referential actions too
+      addAll(touched, graph.affectedBy(m, 'delete'))
+      addAll(touched, graph.affectedBy(m, 'update'))
+    }
+  }
+  return [...touched]
+}
+
+function stripComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
+}
+
+/** `"public"."posts"` → `posts`: the last part of a qualified name, unquoted. */
+function unquote(name: string): string {
+  const parts = name.match(new RegExp(IDENT, 'gu')) ?? [name]
+  const last = parts[parts.length - 1]!
+  if (last.startsWith('"')) return last.slice(1, -1).replaceAll('""', '"')
+  if (last.startsWith('`') || last.startsWith('[')) return last.slice(1, -1)
+  return last
+}

@@ -1,0 +1,458 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { Prisma } from '@prisma/client/extension'
+import { Decimal, Sql } from '@prisma/client/runtime/client'
+import {
+  CacheOptionError,
+  type CodecType,
+  createQueryCache,
+  generateQueryCacheKey,
+  QueryCache,
+  type QueryCacheOptions,
+} from '@querycache/core'
+import { rawTouched, readDependencies, WRITE_OPERATIONS, writeTouched } from './analysis.js'
+import { SchemaGraph } from './schema.js'
+
+/** The per-call `cache` option of every model read. `false` skips the cache for this call. */
+export type CacheCallOptions =
+  | {
+      /** Seconds; `null` = until invalidated. */
+      ttl?: number | null | undefined
+      /** Your own key for this result (scoped when `scope` is set), e.g. for `deletePattern`. */
+      key?: string | undefined
+      /** Tags this result depends on, for `prisma.$cache.invalidateTags`. */
+      tags?: readonly string[] | undefined
+      /** Seconds past the TTL during which the old result is served while one refresh runs. */
+      swr?: number | undefined
+    }
+  | false
+
+/** Options of `$queryRawCached`: a raw read is cached only when it names what it reads. */
+export interface RawCacheOptions {
+  /** Models the SQL reads; a write to any of them invalidates the result. */
+  models?: readonly string[] | undefined
+  tags?: readonly string[] | undefined
+  ttl?: number | null | undefined
+  key?: string | undefined
+  swr?: number | undefined
+}
+
+export interface CacheExtensionOptions {
+  /** A QueryCache, or options for `createQueryCache`. Default: an in-memory cache. */
+  cache?: QueryCache | QueryCacheOptions | undefined
+  /** `true` (default): every model read is cached; `false`: only reads with a `cache` option. */
+  auto?: boolean | undefined
+  /** Default TTL in seconds for this client's reads; `null` = until invalidated. */
+  ttl?: number | null | undefined
+  /** Per-model overrides: `{ Post: { ttl: 600 }, AuditLog: false }` (`false`: never cached). */
+  models?: Record<string, { ttl?: number | null | undefined } | false> | undefined
+  /**
+   * Part of every key, e.g. the tenant or role of the current request. Reads that may return
+   * different rows to different callers (row-level security, per-tenant connections) must set it.
+   */
+  scope?: (() => string | undefined) | undefined
+}
+
+/** Prisma's Decimal, cached as its string form and decoded to a Decimal again. */
+export const decimalType: CodecType<Decimal, string> = {
+  name: 'prisma.Decimal',
+  test: (value): value is Decimal => Decimal.isDecimal(value),
+  encode: (value) => value.toString(),
+  decode: (json) => new Decimal(json),
+}
+
+const READ_OPERATIONS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+  'groupBy',
+])
+
+const RAW_WRITES = new Set(['$executeRaw', '$executeRawUnsafe', '$queryRaw', '$queryRawUnsafe'])
+
+interface TransactionState {
+  models: Set<string>
+  all: boolean
+}
+
+interface QueryParams {
+  model?: string
+  operation: string
+  args: unknown
+  query: (args: unknown) => Promise<unknown>
+  __internalParams?: { transaction?: unknown }
+}
+
+type CacheArg = { cache?: CacheCallOptions }
+
+/** The engine behind one extended client. */
+class CachingLayer {
+  readonly graph: SchemaGraph
+  readonly transactions = new AsyncLocalStorage<TransactionState>()
+
+  constructor(
+    readonly options: CacheExtensionOptions,
+    readonly cache: QueryCache,
+    client: unknown,
+  ) {
+    const c = client as { _runtimeDataModel?: unknown; _engineConfig?: { inlineSchema?: string } }
+    if (!c._runtimeDataModel)
+      throw new CacheOptionError(
+        'cacheExtension: this Prisma Client has no runtime data model (querycache supports Prisma 7)',
+      )
+    this.graph = new SchemaGraph(c._runtimeDataModel as never, c._engineConfig?.inlineSchema)
+    for (const name of Object.keys(this.options.models ?? {})) {
+      if (!this.graph.models.has(name))
+        throw new CacheOptionError(
+          `cacheExtension: models.${name} names no model of this schema (models: ${this.graph.allModels().join(', ')})`,
+        )
+    }
+  }
+
+  async handle(params: QueryParams): Promise<unknown> {
+    const { model, operation, query } = params
+    const inTransaction =
+      params.__internalParams?.transaction !== undefined ||
+      this.transactions.getStore() !== undefined
+    if (model && READ_OPERATIONS.has(operation)) {
+      const { cache: option, rest } = splitCacheOption(params.args)
+      if (inTransaction) {
+        // a transaction may read its own uncommitted rows: never cache them, never serve it stale
+        this.cache.recordBypass()
+        return query(rest)
+      }
+      return this.read(model, operation, rest, option, () => query(rest))
+    }
+    if (model && !WRITE_OPERATIONS.has(operation) && !READ_OPERATIONS.has(operation)) {
+      // an operation this version does not know (e.g. a Mongo raw op): assume it writes
+      return this.write(() => query(params.args), [model], inTransaction)
+    }
+    if (model) {
+      const touched = safely(() => writeTouched(this.graph, model, operation, params.args))
+      return this.write(() => query(params.args), touched, inTransaction)
+    }
+    if (RAW_WRITES.has(operation) || operation.startsWith('$')) {
+      const sql = rawSqlText(operation, params.args)
+      const touched = sql === undefined ? undefined : safely(() => rawTouched(this.graph, sql))
+      return this.write(() => query(params.args), touched, inTransaction)
+    }
+    return query(params.args)
+  }
+
+  private read(
+    model: string,
+    operation: string,
+    args: unknown,
+    option: CacheCallOptions | undefined,
+    run: () => Promise<unknown>,
+  ): Promise<unknown> {
+    const modelOption = this.options.models?.[model]
+    if (
+      option === false ||
+      modelOption === false ||
+      (this.options.auto === false && option === undefined)
+    ) {
+      this.cache.recordBypass()
+      return run()
+    }
+    const models = safely(() => readDependencies(this.graph, model, args))
+    if (!models) {
+      this.cache.recordBypass()
+      return run()
+    }
+    const scope = this.options.scope?.()
+    const key = option?.key
+      ? scopedKey(option.key, scope)
+      : generateQueryCacheKey({ model, operation, args, scope })
+    return this.cache.getOrSet(key, run, {
+      ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
+      models,
+      tags: option?.tags,
+      swr: option?.swr,
+    })
+  }
+
+  /**
+   * Runs a write, then invalidates what it touched before its promise settles (also when it
+   * fails: a failed write may still have committed, e.g. when the connection dropped after COMMIT).
+   * Inside a transaction the models are queued and invalidated after the transaction ends.
+   */
+  async write(
+    run: () => Promise<unknown>,
+    touched: readonly string[] | undefined,
+    inTransaction: boolean,
+  ): Promise<unknown> {
+    const tx = this.transactions.getStore()
+    if (inTransaction && tx) {
+      if (touched) for (const m of touched) tx.models.add(m)
+      else tx.all = true
+      return run()
+    }
+    try {
+      return await run()
+    } finally {
+      await this.cache.invalidateModels(touched ?? this.graph.allModels())
+    }
+  }
+
+  /** Runs `$transaction` of `client`, then applies the queued invalidations before resolving. */
+  async transaction(
+    client: { $transaction: (...a: unknown[]) => Promise<unknown> },
+    args: unknown[],
+  ) {
+    const outer = this.transactions.getStore()
+    const state: TransactionState = outer ?? { models: new Set(), all: false }
+    if (outer) return client.$transaction(...args)
+    try {
+      return await this.transactions.run(state, () => client.$transaction(...args))
+    } finally {
+      // after commit (or rollback: a failed COMMIT may still have applied), before resolving
+      if (state.all) await this.cache.invalidateModels(this.graph.allModels())
+      else if (state.models.size > 0) await this.cache.invalidateModels([...state.models])
+    }
+  }
+
+  async rawRead(
+    options: RawCacheOptions,
+    query: Sql,
+    run: () => Promise<unknown>,
+  ): Promise<unknown> {
+    const models = options.models ?? []
+    const tags = options.tags ?? []
+    if (models.length === 0 && tags.length === 0)
+      throw new CacheOptionError(
+        '$queryRawCached: name the models (or tags) the SQL reads, e.g. { models: ["Post"] }, so writes can invalidate it',
+      )
+    for (const m of models) {
+      if (!this.graph.models.has(m))
+        throw new CacheOptionError(
+          `$queryRawCached: "${m}" is not a model of this schema (models: ${this.graph.allModels().join(', ')})`,
+        )
+    }
+    const writes = rawTouched(this.graph, query.sql)
+    if (writes === undefined || writes.length > 0)
+      throw new CacheOptionError(
+        '$queryRawCached caches reads only; run statements that change data with $executeRaw or $queryRaw',
+      )
+    if (this.transactions.getStore()) {
+      this.cache.recordBypass()
+      return run()
+    }
+    const scope = this.options.scope?.()
+    const key = options.key
+      ? scopedKey(options.key, scope)
+      : generateQueryCacheKey({ raw: query.strings, values: query.values, scope })
+    return this.cache.getOrSet(key, run, {
+      ttl: pickTtl(options.ttl, undefined, this.options.ttl),
+      models,
+      tags,
+      swr: options.swr,
+    })
+  }
+}
+
+function resolveCache(options: CacheExtensionOptions): QueryCache {
+  validateOptions(options)
+  const c = options.cache
+  if (c instanceof QueryCache) {
+    c.codec.register(decimalType)
+    return c
+  }
+  return createQueryCache({ ...c, types: [decimalType, ...(c?.types ?? [])] })
+}
+
+function validateOptions(options: CacheExtensionOptions): void {
+  if (options.scope !== undefined && typeof options.scope !== 'function')
+    throw new CacheOptionError(
+      'cacheExtension: scope must be a function returning a string or undefined',
+    )
+  if (options.auto !== undefined && typeof options.auto !== 'boolean')
+    throw new CacheOptionError('cacheExtension: auto must be true or false')
+}
+
+function splitCacheOption(args: unknown): { cache: CacheCallOptions | undefined; rest: unknown } {
+  if (typeof args !== 'object' || args === null || !('cache' in args))
+    return { cache: undefined, rest: args }
+  const { cache, ...rest } = args as { cache?: unknown }
+  if (
+    cache !== undefined &&
+    cache !== false &&
+    (typeof cache !== 'object' || cache === null || Array.isArray(cache))
+  )
+    throw new CacheOptionError('cache option: expected { ttl?, key?, tags?, swr? } or false')
+  if (
+    cache &&
+    typeof (cache as { key?: unknown }).key !== 'undefined' &&
+    typeof (cache as { key?: unknown }).key !== 'string'
+  )
+    throw new CacheOptionError('cache.key must be a string')
+  return { cache: cache as CacheCallOptions | undefined, rest }
+}
+
+function scopedKey(key: string, scope: string | undefined): string {
+  return scope === undefined ? key : `${key}@${scope}`
+}
+
+function pickTtl(...ttls: (number | null | undefined)[]): number | null | undefined {
+  for (const t of ttls) if (t !== undefined) return t
+  return undefined
+}
+
+/** Analysis must never fail a query: if it throws, the caller falls back to the safe choice. */
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn()
+  } catch {
+    return undefined
+  }
+}
+
+/** The SQL text of a raw operation, if it has one we can read. */
+function rawSqlText(operation: string, args: unknown): string | undefined {
+  if (args instanceof Sql) return args.sql
+  if (Array.isArray(args) && typeof args[0] === 'string') return args[0]
+  if (typeof args === 'object' && args !== null) {
+    const a = args as { sql?: unknown; strings?: unknown; query?: unknown }
+    if (typeof a.sql === 'string') return a.sql
+    if (Array.isArray(a.strings)) return a.strings.join('?')
+    if (typeof a.query === 'string') return a.query
+  }
+  if (typeof args === 'string') return args
+  void operation
+  return undefined
+}
+
+/**
+ * Wraps `$transaction` (interactive and batch) so queued invalidations run after commit and
+ * before the promise resolves; `$extends` on the result keeps the wrapping.
+ */
+function wrapClient<C extends object>(client: C, layer: CachingLayer): C {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === '$transaction')
+        return (...args: unknown[]) =>
+          layer.transaction(
+            target as unknown as { $transaction: (...a: unknown[]) => Promise<unknown> },
+            args,
+          )
+      if (prop === '$extends')
+        return (...args: unknown[]) =>
+          wrapClient(
+            (target as unknown as { $extends: (...a: unknown[]) => object }).$extends(...args),
+            layer,
+          )
+      const value = Reflect.get(target, prop)
+      return typeof value === 'function' && typeof prop === 'string' && prop.startsWith('$')
+        ? value.bind(target)
+        : value
+    },
+  })
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1)
+
+/** Forwards a model read to the layer below, where the `cache` option is read and removed. */
+function forward(self: unknown, operation: string, args: unknown): unknown {
+  const ctx = Prisma.getExtensionContext(self) as unknown as {
+    $name: string
+    $parent: Record<string, Record<string, (args: unknown) => unknown>>
+  }
+  return ctx.$parent[lowerFirst(ctx.$name)]![operation]!(args)
+}
+
+/**
+ * `prisma.$extends(cacheExtension(options))`: model reads are cached, writes invalidate what they
+ * can change, and every read takes a typed `cache` option.
+ */
+export function cacheExtension(options: CacheExtensionOptions = {}) {
+  const cache = resolveCache(options)
+  return Prisma.defineExtension((client) => {
+    const layer = new CachingLayer(options, cache, client)
+    const cached = client
+      .$extends({
+        name: 'querycache',
+        query: {
+          $allOperations(params) {
+            return layer.handle(params as unknown as QueryParams) as never
+          },
+        },
+        client: {
+          /** The QueryCache behind this client: invalidate, clear, stats. */
+          $cache: layer.cache,
+          /**
+           * A cached raw read: `prisma.$queryRawCached({ models: ['Post'] }, Prisma.sql\`...\`)`.
+           * It must name the models (or tags) it reads; writes to those models invalidate it.
+           */
+          $queryRawCached<T = unknown>(options: RawCacheOptions, query: Sql): Promise<T> {
+            if (!(query instanceof Sql))
+              throw new CacheOptionError(
+                '$queryRawCached(options, query): query must be a Prisma.sql`...` value',
+              )
+            const ctx = Prisma.getExtensionContext(this) as unknown as {
+              $queryRaw: (q: Sql) => Promise<unknown>
+            }
+            return layer.rawRead(options, query, () => ctx.$queryRaw(query)) as Promise<T>
+          },
+        },
+      })
+      .$extends({
+        name: 'querycache-options',
+        model: {
+          $allModels: {
+            findUnique<T, A>(
+              this: T,
+              args: Prisma.Exact<A, Prisma.Args<T, 'findUnique'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUnique'>> {
+              return forward(this, 'findUnique', args) as never
+            },
+            findUniqueOrThrow<T, A>(
+              this: T,
+              args: Prisma.Exact<A, Prisma.Args<T, 'findUniqueOrThrow'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>> {
+              return forward(this, 'findUniqueOrThrow', args) as never
+            },
+            findFirst<T, A>(
+              this: T,
+              args?: Prisma.Exact<A, Prisma.Args<T, 'findFirst'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirst'>> {
+              return forward(this, 'findFirst', args) as never
+            },
+            findFirstOrThrow<T, A>(
+              this: T,
+              args?: Prisma.Exact<A, Prisma.Args<T, 'findFirstOrThrow'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>> {
+              return forward(this, 'findFirstOrThrow', args) as never
+            },
+            findMany<T, A>(
+              this: T,
+              args?: Prisma.Exact<A, Prisma.Args<T, 'findMany'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findMany'>> {
+              return forward(this, 'findMany', args) as never
+            },
+            count<T, A>(
+              this: T,
+              args?: Prisma.Exact<A, Prisma.Args<T, 'count'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'count'>> {
+              return forward(this, 'count', args) as never
+            },
+            aggregate<T, A>(
+              this: T,
+              args: Prisma.Exact<A, Prisma.Args<T, 'aggregate'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'aggregate'>> {
+              return forward(this, 'aggregate', args) as never
+            },
+            groupBy<T, A>(
+              this: T,
+              args: Prisma.Exact<A, Prisma.Args<T, 'groupBy'> & CacheArg>,
+            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'groupBy'>> {
+              return forward(this, 'groupBy', args) as never
+            },
+          },
+        },
+      })
+    return wrapClient(cached, layer)
+  })
+}

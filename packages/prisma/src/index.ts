@@ -1,0 +1,11 @@
+export {
+  CacheOptionError,
+  createQueryCache,
+  keyvStore,
+  memoryStore,
+  QueryCache,
+  type QueryCacheOptions,
+} from '@querycache/core'
+export type { CacheCallOptions, CacheExtensionOptions, RawCacheOptions } from './extension.js'
+export { cacheExtension, decimalType } from './extension.js'
+export { SchemaGraph } from './schema.js'

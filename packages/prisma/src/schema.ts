@@ -1,0 +1,233 @@
+/**
+ * What querycache needs to know about a Prisma schema, read from the client itself: its runtime
+ * data model (relations, `@@map` names) and its inline schema (foreign keys and referential
+ * actions, which the runtime data model does not carry). Nothing is hand-written per model.
+ */
+
+export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
+
+export interface RelationField {
+  /** Field name on the model. */
+  name: string
+  /** The model at the other end. */
+  target: string
+  relationName: string
+}
+
+/** One foreign key: `holder.fields` reference `referenced.references`. */
+export interface ForeignKey {
+  holder: string
+  referenced: string
+  fields: string[]
+  references: string[]
+  onDelete: ReferentialAction
+  onUpdate: ReferentialAction
+}
+
+export interface ModelInfo {
+  name: string
+  /** Table name (`@@map`), or the model name. */
+  table: string
+  relations: Map<string, RelationField>
+}
+
+interface RuntimeField {
+  name: string
+  kind: string
+  type: string
+  relationName?: string
+}
+
+interface RuntimeDataModel {
+  models: Record<string, { dbName?: string | null; fields: RuntimeField[] }>
+}
+
+export class SchemaGraph {
+  readonly models = new Map<string, ModelInfo>()
+  readonly foreignKeys: ForeignKey[] = []
+  /** Lower-cased table names (model tables and implicit many-to-many join tables) → models. */
+  readonly tables = new Map<string, string[]>()
+  /** False when the inline schema could not be read: every relation is then assumed to cascade. */
+  readonly knowsReferentialActions: boolean
+  private readonly closures = new Map<string, string[]>()
+
+  constructor(dataModel: RuntimeDataModel, inlineSchema: string | undefined) {
+    for (const [name, model] of Object.entries(dataModel.models)) {
+      const relations = new Map<string, RelationField>()
+      for (const f of model.fields) {
+        if (f.kind === 'object')
+          relations.set(f.name, {
+            name: f.name,
+            target: f.type,
+            relationName: f.relationName ?? '',
+          })
+      }
+      const table = model.dbName ?? name
+      this.models.set(name, { name, table, relations })
+      this.addTable(table, name)
+    }
+    // implicit many-to-many: both sides are lists and neither holds a foreign key; Prisma keeps
+    // the link in a table named `_<relationName>`
+    const byRelation = new Map<string, RelationField[]>()
+    for (const model of this.models.values()) {
+      for (const r of model.relations.values()) {
+        const list = byRelation.get(r.relationName) ?? []
+        list.push(r)
+        byRelation.set(r.relationName, list)
+      }
+    }
+    const parsed = inlineSchema ? parseSchema(inlineSchema, this.models) : undefined
+    this.knowsReferentialActions = parsed !== undefined
+    if (parsed) this.foreignKeys.push(...parsed.keys)
+    for (const [relationName, sides] of byRelation) {
+      const models = [...new Set(sides.map((s) => s.target))]
+      // both sides lists: an implicit many-to-many, kept in `_<relationName>` (without the
+      // schema text, map that name for every relation: a name no table has is harmless)
+      const implicit = parsed
+        ? sides.length === 2 &&
+          sides.every((s) => parsed.lists.has(`${ownerOf(s, this)}.${s.name}`))
+        : true
+      if (implicit) this.addTable(`_${relationName}`, ...models)
+      if (!parsed && sides.length === 2) {
+        // without referential actions, assume the worst: a change on either side cascades
+        for (const [holder, referenced] of [
+          [models[0]!, models[models.length - 1]!],
+          [models[models.length - 1]!, models[0]!],
+        ] as const) {
+          this.foreignKeys.push({
+            holder,
+            referenced,
+            fields: [],
+            references: [],
+            onDelete: 'Cascade',
+            onUpdate: 'Cascade',
+          })
+        }
+      }
+    }
+  }
+
+  private addTable(table: string, ...models: string[]): void {
+    const key = table.toLowerCase()
+    const list = this.tables.get(key) ?? []
+    for (const m of models) if (!list.includes(m)) list.push(m)
+    this.tables.set(key, list)
+  }
+
+  relation(model: string, field: string): RelationField | undefined {
+    return this.models.get(model)?.relations.get(field)
+  }
+
+  /**
+   * Models whose rows the database changes when rows of `model` are deleted (`delete`) or have
+   * a referenced key updated (`update`), following referential actions transitively. Includes
+   * `model` itself.
+   */
+  affectedBy(model: string, change: 'delete' | 'update'): string[] {
+    const id = `${change}:${model}`
+    let result = this.closures.get(id)
+    if (!result) {
+      const seen = new Set<string>([model])
+      const visit = (m: string, c: 'delete' | 'update') => {
+        for (const k of this.foreignKeys) {
+          if (k.referenced !== m) continue
+          const action = c === 'delete' ? k.onDelete : k.onUpdate
+          if (action === 'Restrict' || action === 'NoAction') continue
+          const next = action === 'Cascade' && c === 'delete' ? 'delete' : 'update'
+          const key = `${next}:${k.holder}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          seen.add(k.holder)
+          visit(k.holder, next)
+        }
+      }
+      visit(model, change)
+      result = [...seen].filter((s) => !s.includes(':'))
+      this.closures.set(id, result)
+    }
+    return result
+  }
+
+  /** True when writing `fields` of `model` may change a key other rows reference. */
+  changesReferencedKey(model: string, fields: Iterable<string>): boolean {
+    const referenced = new Set<string>()
+    for (const k of this.foreignKeys) {
+      if (k.referenced !== model) continue
+      if (k.references.length === 0) return true
+      for (const r of k.references) referenced.add(r)
+    }
+    for (const f of fields) if (referenced.has(f)) return true
+    return false
+  }
+
+  /** Every model, for writes whose effect cannot be told. */
+  allModels(): string[] {
+    return [...this.models.keys()]
+  }
+}
+
+/** The model a relation field is declared on (its target's other side points back to it). */
+function ownerOf(field: RelationField, graph: SchemaGraph): string {
+  for (const m of graph.models.values()) if (m.relations.get(field.name) === field) return m.name
+  return ''
+}
+
+const MODEL_RE = /^\s*model\s+(\w+)\s*\{([\s\S]*?)^\s*\}/gm
+const FIELD_RE = /^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/
+
+/** Foreign keys (with their actions) and list relation fields (`Model.field`), from schema text. */
+function parseSchema(
+  schema: string,
+  models: Map<string, ModelInfo>,
+): { keys: ForeignKey[]; lists: Set<string> } | undefined {
+  const keys: ForeignKey[] = []
+  const lists = new Set<string>()
+  let found = false
+  for (const m of schema.replace(/\/\/.*$/gm, '').matchAll(MODEL_RE)) {
+    const modelName = m[1]!
+    const info = models.get(modelName)
+    if (!info) continue
+    found = true
+    for (const line of m[2]!.split('\n')) {
+      const f = FIELD_RE.exec(line)
+      if (!f) continue
+      const [, fieldName, type, list, optional, attributes = ''] = f
+      const relation = info.relations.get(fieldName!)
+      if (!relation || relation.target !== type) continue
+      if (list) lists.add(`${modelName}.${fieldName}`)
+      const fields = listArg(attributes, 'fields')
+      if (!fields) continue
+      keys.push({
+        holder: modelName,
+        referenced: type!,
+        fields,
+        references: listArg(attributes, 'references') ?? [],
+        onDelete: actionArg(attributes, 'onDelete') ?? (optional ? 'SetNull' : 'Restrict'),
+        onUpdate: actionArg(attributes, 'onUpdate') ?? 'Cascade',
+      })
+    }
+  }
+  return found ? { keys, lists } : undefined
+}
+
+function listArg(attributes: string, name: string): string[] | undefined {
+  const m = new RegExp(`\\b${name}\\s*:\\s*\\[([^\\]]*)\\]`).exec(attributes)
+  return m
+    ? m[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined
+}
+
+function actionArg(attributes: string, name: string): ReferentialAction | undefined {
+  const m = new RegExp(`\\b${name}\\s*:\\s*(\\w+)`).exec(attributes)
+  const v = m?.[1]
+  return v === 'Cascade' ||
+    v === 'SetNull' ||
+    v === 'SetDefault' ||
+    v === 'Restrict' ||
+    v === 'NoAction'
+    ? v
+    : undefined
+}

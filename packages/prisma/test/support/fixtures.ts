@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto'
+import KeyvRedis from '@keyv/redis'
+import { createQueryCache, type QueryCache, type QueryCacheOptions } from '@querycache/core'
+import { type BlogClient, type BlogDatabase, createBlogDatabase } from '@querycache/schema'
+import { afterAll } from 'vitest'
+import { type CacheExtensionOptions, cacheExtension } from '../../src/index.js'
+
+export const PROVIDERS = ['sqlite', 'postgresql'] as const
+export type Provider = (typeof PROVIDERS)[number]
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export function redisStore() {
+  const url = new URL(REDIS_URL)
+  return new KeyvRedis({
+    url: REDIS_URL,
+    socket: { host: url.hostname, port: Number(url.port || 6379), reconnectStrategy: 50 },
+  })
+}
+
+export function uniqueNamespace(): string {
+  return `qct-${randomUUID().slice(0, 8)}`
+}
+
+export function extend(client: BlogClient, options: CacheExtensionOptions = {}) {
+  return client.$extends(cacheExtension(options))
+}
+export type CachedClient = ReturnType<typeof extend>
+
+export interface Blog {
+  db: BlogDatabase
+  /** The plain client: writes through it bypass querycache, as another application's would. */
+  base: BlogClient
+  prisma: CachedClient
+  cache: QueryCache
+}
+
+const opened: {
+  db: BlogDatabase
+  clients: { $disconnect(): Promise<void> }[]
+  caches: QueryCache[]
+}[] = []
+
+afterAll(async () => {
+  for (const o of opened.splice(0)) {
+    for (const c of o.clients) await c.$disconnect()
+    for (const c of o.caches) await c.close()
+    await o.db.drop()
+  }
+})
+
+/** A fresh database with a small seeded blog and a cached client over it. */
+export async function openBlog(
+  provider: Provider,
+  options: Omit<CacheExtensionOptions, 'cache'> & { cache?: QueryCacheOptions } = {},
+): Promise<Blog> {
+  const db = await createBlogDatabase(provider)
+  const base = db.client()
+  const cache = createQueryCache({ namespace: uniqueNamespace(), ...options.cache })
+  const prisma = extend(base, { ...options, cache })
+  opened.push({ db, clients: [base, prisma], caches: [cache] })
+  await seed(base)
+  return { db, base, prisma, cache }
+}
+
+export async function seed(client: BlogClient): Promise<void> {
+  const ada = await client.user.create({
+    data: { email: 'ada@example.com', name: 'Ada', role: 'ADMIN' },
+  })
+  const bob = await client.user.create({
+    data: { email: 'bob@example.com', name: 'Bob', invitedById: ada.id },
+  })
+  await client.profile.create({ data: { bio: 'first programmer', userId: ada.id } })
+  const news = await client.category.create({ data: { name: 'news' } })
+  await client.category.create({ data: { name: 'tech' } })
+  const tag = await client.tag.create({ data: { name: 'intro' } })
+  const post = await client.post.create({
+    data: {
+      title: 'Hello',
+      published: true,
+      authorId: ada.id,
+      views: 10n,
+      rating: '4.5',
+      metadata: { lang: 'en' },
+      categories: { connect: { id: news.id } },
+    },
+  })
+  await client.post.create({ data: { title: 'Draft', authorId: bob.id } })
+  await client.postTag.create({ data: { postId: post.id, tagId: tag.id } })
+  await client.comment.create({ data: { body: 'Nice', postId: post.id, authorId: bob.id } })
+}
