@@ -12,7 +12,7 @@ import pg from 'pg'
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts'
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts'
 
-export type { Prisma } from './generated/sqlite/client.ts'
+export { Prisma } from './generated/sqlite/client.ts'
 /** Both generated clients have the same model API; tests are written against this type. */
 export type BlogClient = SqliteClient
 
@@ -49,7 +49,7 @@ export async function createSqliteDatabase(file?: string): Promise<BlogDatabase>
   return {
     provider: 'sqlite',
     url,
-    client: () => new SqliteClient({ adapter: new PrismaLibSql({ url }) }),
+    client: () => connectBlogClient('sqlite', url),
     async exec(sql) {
       const c = createClient({ url })
       try {
@@ -100,6 +100,13 @@ export async function createPostgresDatabase(baseUrl = POSTGRES_URL): Promise<Bl
       await a.end()
     },
   }
+}
+
+/** A new client on an existing blog database, e.g. in a second process. */
+export function connectBlogClient(provider: 'sqlite' | 'postgresql', url: string): BlogClient {
+  return provider === 'sqlite'
+    ? new SqliteClient({ adapter: new PrismaLibSql({ url, intMode: 'bigint' }) })
+    : (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as BlogClient)
 }
 
 export async function createBlogDatabase(provider: 'sqlite' | 'postgresql'): Promise<BlogDatabase> {

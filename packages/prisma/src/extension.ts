@@ -371,88 +371,90 @@ export function cacheExtension(options: CacheExtensionOptions = {}) {
   const cache = resolveCache(options)
   return Prisma.defineExtension((client) => {
     const layer = new CachingLayer(options, cache, client)
-    const cached = client
-      .$extends({
-        name: 'querycache',
-        query: {
-          $allOperations(params) {
-            return layer.handle(params as unknown as QueryParams) as never
+    const cached = client.$extends({
+      name: 'querycache',
+      query: {
+        $allOperations(params) {
+          return layer.handle(params as unknown as QueryParams) as never
+        },
+      },
+      client: {
+        /** The QueryCache behind this client: invalidate, clear, stats. */
+        $cache: layer.cache,
+        /**
+         * A cached raw read: `prisma.$queryRawCached({ models: ['Post'] }, Prisma.sql\`...\`)`.
+         * It must name the models (or tags) it reads; writes to those models invalidate it.
+         */
+        $queryRawCached<T = unknown>(options: RawCacheOptions, query: Sql): Promise<T> {
+          if (!(query instanceof Sql))
+            throw new CacheOptionError(
+              '$queryRawCached(options, query): query must be a Prisma.sql`...` value',
+            )
+          const ctx = Prisma.getExtensionContext(this) as unknown as {
+            $queryRaw: (q: Sql) => Promise<unknown>
+          }
+          return layer.rawRead(options, query, () => ctx.$queryRaw(query)) as Promise<T>
+        },
+      },
+    })
+    // The typed `cache` option. Prisma runs a model-method override below every later `$extends`
+    // layer (a result extension added on top would be skipped), so the client handed back is
+    // `cached`, whose query layer already reads and strips `cache`; this layer lends its types.
+    const typed = cached.$extends({
+      name: 'querycache-options',
+      model: {
+        $allModels: {
+          findUnique<T, A>(
+            this: T,
+            args: Prisma.Exact<A, Prisma.Args<T, 'findUnique'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUnique'>> {
+            return forward(this, 'findUnique', args) as never
+          },
+          findUniqueOrThrow<T, A>(
+            this: T,
+            args: Prisma.Exact<A, Prisma.Args<T, 'findUniqueOrThrow'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>> {
+            return forward(this, 'findUniqueOrThrow', args) as never
+          },
+          findFirst<T, A>(
+            this: T,
+            args?: Prisma.Exact<A, Prisma.Args<T, 'findFirst'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirst'>> {
+            return forward(this, 'findFirst', args) as never
+          },
+          findFirstOrThrow<T, A>(
+            this: T,
+            args?: Prisma.Exact<A, Prisma.Args<T, 'findFirstOrThrow'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>> {
+            return forward(this, 'findFirstOrThrow', args) as never
+          },
+          findMany<T, A>(
+            this: T,
+            args?: Prisma.Exact<A, Prisma.Args<T, 'findMany'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findMany'>> {
+            return forward(this, 'findMany', args) as never
+          },
+          count<T, A>(
+            this: T,
+            args?: Prisma.Exact<A, Prisma.Args<T, 'count'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'count'>> {
+            return forward(this, 'count', args) as never
+          },
+          aggregate<T, A>(
+            this: T,
+            args: Prisma.Exact<A, Prisma.Args<T, 'aggregate'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'aggregate'>> {
+            return forward(this, 'aggregate', args) as never
+          },
+          groupBy<T, A>(
+            this: T,
+            args: Prisma.Exact<A, Prisma.Args<T, 'groupBy'> & CacheArg>,
+          ): Prisma.PrismaPromise<Prisma.Result<T, A, 'groupBy'>> {
+            return forward(this, 'groupBy', args) as never
           },
         },
-        client: {
-          /** The QueryCache behind this client: invalidate, clear, stats. */
-          $cache: layer.cache,
-          /**
-           * A cached raw read: `prisma.$queryRawCached({ models: ['Post'] }, Prisma.sql\`...\`)`.
-           * It must name the models (or tags) it reads; writes to those models invalidate it.
-           */
-          $queryRawCached<T = unknown>(options: RawCacheOptions, query: Sql): Promise<T> {
-            if (!(query instanceof Sql))
-              throw new CacheOptionError(
-                '$queryRawCached(options, query): query must be a Prisma.sql`...` value',
-              )
-            const ctx = Prisma.getExtensionContext(this) as unknown as {
-              $queryRaw: (q: Sql) => Promise<unknown>
-            }
-            return layer.rawRead(options, query, () => ctx.$queryRaw(query)) as Promise<T>
-          },
-        },
-      })
-      .$extends({
-        name: 'querycache-options',
-        model: {
-          $allModels: {
-            findUnique<T, A>(
-              this: T,
-              args: Prisma.Exact<A, Prisma.Args<T, 'findUnique'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUnique'>> {
-              return forward(this, 'findUnique', args) as never
-            },
-            findUniqueOrThrow<T, A>(
-              this: T,
-              args: Prisma.Exact<A, Prisma.Args<T, 'findUniqueOrThrow'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>> {
-              return forward(this, 'findUniqueOrThrow', args) as never
-            },
-            findFirst<T, A>(
-              this: T,
-              args?: Prisma.Exact<A, Prisma.Args<T, 'findFirst'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirst'>> {
-              return forward(this, 'findFirst', args) as never
-            },
-            findFirstOrThrow<T, A>(
-              this: T,
-              args?: Prisma.Exact<A, Prisma.Args<T, 'findFirstOrThrow'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>> {
-              return forward(this, 'findFirstOrThrow', args) as never
-            },
-            findMany<T, A>(
-              this: T,
-              args?: Prisma.Exact<A, Prisma.Args<T, 'findMany'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'findMany'>> {
-              return forward(this, 'findMany', args) as never
-            },
-            count<T, A>(
-              this: T,
-              args?: Prisma.Exact<A, Prisma.Args<T, 'count'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'count'>> {
-              return forward(this, 'count', args) as never
-            },
-            aggregate<T, A>(
-              this: T,
-              args: Prisma.Exact<A, Prisma.Args<T, 'aggregate'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'aggregate'>> {
-              return forward(this, 'aggregate', args) as never
-            },
-            groupBy<T, A>(
-              this: T,
-              args: Prisma.Exact<A, Prisma.Args<T, 'groupBy'> & CacheArg>,
-            ): Prisma.PrismaPromise<Prisma.Result<T, A, 'groupBy'>> {
-              return forward(this, 'groupBy', args) as never
-            },
-          },
-        },
-      })
-    return wrapClient(cached, layer)
+      },
+    })
+    return wrapClient(cached, layer) as unknown as typeof typed
   })
 }

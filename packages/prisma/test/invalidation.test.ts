@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { expectFreshAfter } from './support/check.js'
 import { type Blog, openBlog, PROVIDERS } from './support/fixtures.js'
 
-type Client = Blog['prisma'] | Blog['base']
+type Client = Blog['prisma']
 type Case = [
   name: string,
   read: (c: Client) => Promise<unknown>,
@@ -377,22 +377,36 @@ const raw: Case[] = [
     (b) => b.prisma.$executeRawUnsafe('DELETE FROM "_CategoryToPost"'),
   ],
   [
-    '$executeRaw that cannot be read invalidates everything',
+    '$executeRaw on a table outside the data model (an updatable view) invalidates everything',
     (c) => c.tag.findMany(),
-    (b) =>
-      b.db.provider === 'sqlite'
-        ? b.prisma
-            .$executeRawUnsafe(
-              "CREATE TRIGGER t AFTER INSERT ON users BEGIN UPDATE tags SET name = 'x'; END",
-            )
-            .then(() => b.prisma.user.create({ data: { email: 'e@x' } }))
-            .then(() => b.prisma.$executeRawUnsafe('DROP TRIGGER t'))
-        : b.prisma.$executeRawUnsafe("DO $$ BEGIN UPDATE tags SET name = 'x'; END $$"),
+    async (b) => {
+      await b.db.exec(
+        b.db.provider === 'sqlite'
+          ? `CREATE VIEW tag_names AS SELECT id, name FROM tags;
+             CREATE TRIGGER tag_names_update INSTEAD OF UPDATE ON tag_names
+             BEGIN UPDATE tags SET name = NEW.name WHERE id = OLD.id; END;`
+          : 'CREATE VIEW tag_names AS SELECT id, name FROM tags',
+      )
+      return b.prisma.$executeRawUnsafe("UPDATE tag_names SET name = 'renamed'")
+    },
   ],
   [
     '$queryRaw that writes (RETURNING)',
     (c) => c.user.findMany({ orderBy: { id: 'asc' } }),
     (b) => b.prisma.$queryRaw`UPDATE users SET name = ${'Q'} WHERE id = ${1} RETURNING id`,
+  ],
+]
+
+const postgresRaw: Case[] = [
+  [
+    '$executeRaw it cannot read (a procedure call) invalidates everything',
+    (c) => c.tag.findMany(),
+    async (b) => {
+      await b.db.exec(
+        `CREATE PROCEDURE rename_tags() LANGUAGE SQL AS $$ UPDATE tags SET name = 'renamed' $$`,
+      )
+      return b.prisma.$executeRawUnsafe('CALL rename_tags()')
+    },
   ],
 ]
 
@@ -410,9 +424,31 @@ describe.each(PROVIDERS)('%s', (provider) => {
     })
   })
   describe('raw SQL', () => {
-    test.each(raw)('%s', async (_, read, write) => {
+    test.each(provider === 'postgresql' ? [...raw, ...postgresRaw] : raw)(
+      '%s',
+      async (_, read, write) => {
+        const blog = await openBlog(provider)
+        await expectFreshAfter(blog, read, () => write(blog))
+      },
+    )
+
+    test('invalidates only what the SQL can change', async () => {
       const blog = await openBlog(provider)
-      await expectFreshAfter(blog, read, () => write(blog))
+      const unrelated = () => blog.prisma.tag.findMany()
+      await unrelated()
+      await expectFreshAfter(
+        blog,
+        (c) =>
+          c.category.findMany({
+            include: { posts: { select: { id: true } } },
+            orderBy: { id: 'asc' },
+          }),
+        () => blog.prisma.$executeRawUnsafe('DELETE FROM "_CategoryToPost"'),
+      )
+      await blog.prisma.$executeRaw`UPDATE posts SET title = ${'raw'}`
+      const hits = blog.cache.stats().hits
+      await unrelated()
+      expect(blog.cache.stats().hits).toBe(hits + 1)
     })
   })
 

@@ -1,26 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import KeyvRedis from '@keyv/redis'
 import { createQueryCache, type QueryCache, type QueryCacheOptions } from '@querycache/core'
 import { type BlogClient, type BlogDatabase, createBlogDatabase } from '@querycache/schema'
 import { afterAll } from 'vitest'
 import { type CacheExtensionOptions, cacheExtension } from '../../src/index.js'
+import { uniqueNamespace } from './redis.js'
+
+export { redisStore, uniqueNamespace } from './redis.js'
 
 export const PROVIDERS = ['sqlite', 'postgresql'] as const
 export type Provider = (typeof PROVIDERS)[number]
-
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-export function redisStore() {
-  const url = new URL(REDIS_URL)
-  return new KeyvRedis({
-    url: REDIS_URL,
-    socket: { host: url.hostname, port: Number(url.port || 6379), reconnectStrategy: 50 },
-  })
-}
-
-export function uniqueNamespace(): string {
-  return `qct-${randomUUID().slice(0, 8)}`
-}
 
 export function extend(client: BlogClient, options: CacheExtensionOptions = {}) {
   return client.$extends(cacheExtension(options))

@@ -1,0 +1,36 @@
+// A second application process for the cross-process tests: its own Prisma client and its own
+// querycache over the same database and the same Redis. Commands arrive over IPC.
+import { createQueryCache } from '@querycache/core'
+import { connectBlogClient } from '@querycache/schema'
+import { cacheExtension } from '../../src/index.js'
+import { redisStore } from './redis.js'
+
+const cache = createQueryCache({ store: redisStore(), namespace: process.env.QC_NAMESPACE! })
+const provider = process.env.QC_PROVIDER as 'sqlite' | 'postgresql'
+const prisma = connectBlogClient(provider, process.env.QC_DB_URL!).$extends(
+  cacheExtension({ cache }),
+)
+
+export type Command = { op: 'read' } | { op: 'write'; title: string }
+export type WorkerRequest = Command & { id: number }
+
+process.on('message', async (msg: WorkerRequest) => {
+  try {
+    if (msg.op === 'read') {
+      const posts = await prisma.post.findMany({
+        include: { author: true },
+        orderBy: { id: 'asc' },
+      })
+      process.send!({ id: msg.id, titles: posts.map((p) => p.title), hits: cache.stats().hits })
+    } else {
+      await prisma.post.update({ where: { id: 1 }, data: { title: msg.title } })
+      process.send!({ id: msg.id, done: true })
+    }
+  } catch (error) {
+    process.send!({ id: msg.id, error: String(error) })
+  }
+})
+process.on('disconnect', () => {
+  void prisma.$disconnect().then(() => cache.close())
+})
+process.send!({ ready: true })
