@@ -38,6 +38,13 @@ export interface QueryCacheOptions {
   types?: CodecType<any, any>[] | undefined
   /** Store and codec failures land here; they are never thrown to the caller. */
   onError?: ((error: QueryCacheError, context: ErrorContext) => void) | undefined
+  /** Called after each model or tag invalidation was issued (for logs, metrics, demos). */
+  onInvalidate?: ((event: InvalidationEvent) => void) | undefined
+}
+
+export interface InvalidationEvent {
+  models: readonly string[]
+  tags: readonly string[]
 }
 
 export interface EntryOptions {
@@ -101,6 +108,7 @@ export class QueryCache {
   private readonly maxEntryBytes: number
   private readonly retryAfterMs: number
   private readonly onError: QueryCacheOptions['onError']
+  private readonly onInvalidate: QueryCacheOptions['onInvalidate']
   private readonly flights = new Map<string, Flight>()
   /** Token keys whose invalidation is being written or failed; reads depending on them bypass. */
   private readonly pending = new Map<string, PendingInvalidation>()
@@ -128,6 +136,10 @@ export class QueryCache {
       throw new CacheOptionError('onError must be a function (error, context) => void')
     }
     this.onError = options.onError
+    if (options.onInvalidate !== undefined && typeof options.onInvalidate !== 'function') {
+      throw new CacheOptionError('onInvalidate must be a function ({ models, tags }) => void')
+    }
+    this.onInvalidate = options.onInvalidate
     this.namespace = namespace
     this.version = version
     this.store = resolveStore(options.store)
@@ -307,12 +319,24 @@ export class QueryCache {
 
   async invalidateModels(models: readonly string[]): Promise<void> {
     const names = checkNames(models, 'invalidateModels')
-    if (names.length > 0) await this.invalidateTokenKeys(names.map((m) => this.layout.model(m)))
+    if (names.length === 0) return
+    await this.invalidateTokenKeys(names.map((m) => this.layout.model(m)))
+    this.notifyInvalidate({ models: names, tags: [] })
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     const names = checkNames(tags, 'invalidateTags')
-    if (names.length > 0) await this.invalidateTokenKeys(names.map((t) => this.layout.tag(t)))
+    if (names.length === 0) return
+    await this.invalidateTokenKeys(names.map((t) => this.layout.tag(t)))
+    this.notifyInvalidate({ models: [], tags: names })
+  }
+
+  private notifyInvalidate(event: InvalidationEvent): void {
+    try {
+      this.onInvalidate?.(event)
+    } catch {
+      // a listener's failure is not the cache's
+    }
   }
 
   /** Counts a read an adapter sent straight to the database (in a transaction, or opted out). */

@@ -1,4 +1,10 @@
-export type { EntryOptions, ErrorContext, ErrorOperation, QueryCacheOptions } from './cache.js'
+export type {
+  EntryOptions,
+  ErrorContext,
+  ErrorOperation,
+  InvalidationEvent,
+  QueryCacheOptions,
+} from './cache.js'
 export { createQueryCache, QueryCache } from './cache.js'
 export type { CodecType, Encoded } from './codec.js'
 export { Codec } from './codec.js'
