@@ -1,0 +1,373 @@
+import { Column, is, Param, Placeholder, SQL, Subquery, Table, View } from 'drizzle-orm'
+
+/** Every read depends on it; a write whose targets cannot be told (raw SQL, DDL) invalidates it. */
+export const ALL = '*'
+/** Reads whose tables cannot all be told depend on it; every write invalidates it. */
+export const UNKNOWN_READS = '*unknown'
+
+const SCHEMA = Symbol.for('drizzle:Schema')
+const NAME = Symbol.for('drizzle:Name')
+const ORIGINAL_NAME = Symbol.for('drizzle:OriginalName')
+const VIEW_CONFIG = Symbol.for('drizzle:ViewBaseConfig')
+
+export type DialectFamily = 'pg' | 'sqlite' | 'mysql' | 'other'
+
+/**
+ * Table names as models. Postgres keeps identifiers' case (quoted) and drops the default `public`
+ * schema; SQLite and MySQL compare table names case-insensitively, so they are lower-cased there.
+ */
+export class TableNames {
+  /** lower-cased bare name → model names known under it (from Table objects and the schema) */
+  private readonly known = new Map<string, Set<string>>()
+  private readonly seenTables = new WeakSet<object>()
+  /** Called once for every table object seen for the first time. */
+  onTable: ((table: Table) => void) | undefined
+
+  constructor(readonly family: DialectFamily) {}
+
+  model(schema: string | undefined, name: string): string {
+    const fold = this.family === 'sqlite' || this.family === 'mysql'
+    const s = schema === undefined || this.isDefaultSchema(schema) ? undefined : schema
+    const full = s === undefined ? name : `${s}.${name}`
+    return fold ? full.toLowerCase() : full
+  }
+
+  private isDefaultSchema(schema: string): boolean {
+    return (
+      (this.family === 'pg' && schema === 'public') ||
+      (this.family === 'sqlite' && schema.toLowerCase() === 'main')
+    )
+  }
+
+  /** The model of a Drizzle table (an alias resolves to the table it aliases); registers it. */
+  ofTable(table: Table): string {
+    const t = table as unknown as Record<symbol, string | undefined>
+    const name = t[ORIGINAL_NAME] ?? t[NAME] ?? ''
+    const model = this.model(t[SCHEMA], name)
+    this.register(name, model)
+    if (!this.seenTables.has(table)) {
+      this.seenTables.add(table)
+      this.onTable?.(table)
+    }
+    return model
+  }
+
+  ofView(view: View): { model: string; query: SQL | undefined } {
+    const c = (view as unknown as Record<symbol, any>)[VIEW_CONFIG] ?? {}
+    const model = this.model(c.schema, c.originalName ?? c.name)
+    this.register(c.originalName ?? c.name, model)
+    return { model, query: c.isExisting ? undefined : c.query }
+  }
+
+  register(bareName: string, model: string): void {
+    const key = bareName.toLowerCase()
+    let set = this.known.get(key)
+    if (!set) {
+      set = new Set()
+      this.known.set(key, set)
+    }
+    set.add(model)
+  }
+
+  /**
+   * Models a (possibly qualified, possibly quoted) identifier written in SQL text may name.
+   * Known tables match case-insensitively (over-invalidating a same-named table is harmless).
+   */
+  resolve(identifier: string): { models: string[]; known: boolean } {
+    const parts = splitIdentifier(identifier)
+    const bare = parts[parts.length - 1]!
+    const schema = parts.length > 1 ? parts[parts.length - 2]!.name : undefined
+    const name = bare.quoted
+      ? bare.name
+      : this.family === 'pg'
+        ? bare.name.toLowerCase()
+        : bare.name
+    const own = this.model(schema, name)
+    const known = this.known.get(name.toLowerCase())
+    if (!known) return { models: [own], known: false }
+    const models = new Set<string>([own])
+    for (const m of known) {
+      // a schema-qualified identifier only matches tables of that schema
+      if (schema === undefined || m.toLowerCase() === own.toLowerCase()) models.add(m)
+    }
+    return { models: [...models], known: true }
+  }
+
+  isKnown(identifier: string): boolean {
+    const parts = splitIdentifier(identifier)
+    return this.known.has(parts[parts.length - 1]!.name.toLowerCase())
+  }
+}
+
+interface IdentPart {
+  name: string
+  quoted: boolean
+}
+
+function splitIdentifier(identifier: string): IdentPart[] {
+  const parts: IdentPart[] = []
+  const re = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([^."`[\]\s]+)/g
+  for (const m of identifier.matchAll(re)) {
+    if (m[1] !== undefined) parts.push({ name: m[1].replace(/""/g, '"'), quoted: true })
+    else if (m[2] !== undefined) parts.push({ name: m[2].replace(/``/g, '`'), quoted: true })
+    else if (m[3] !== undefined) parts.push({ name: m[3], quoted: true })
+    else parts.push({ name: m[4]!, quoted: false })
+  }
+  return parts.length > 0 ? parts : [{ name: identifier, quoted: false }]
+}
+
+export interface ReadDependencies {
+  models: Set<string>
+  /** Some relation read could not be identified: depend on every write. */
+  uncertain: boolean
+}
+
+/**
+ * Walks a query's SQL tree and collects every table it reads: tables, columns' tables, views (and
+ * what their definitions read), subqueries, CTEs, nested builders and `sql` fragments. Text written
+ * by the user inside `sql` fragments is scanned for identifiers after FROM/JOIN too.
+ */
+export function readDependencies(root: unknown, names: TableNames): ReadDependencies {
+  const models = new Set<string>()
+  const aliases = new Set<string>()
+  const seen = new Set<object>()
+  let skeleton = ''
+  let uncertain = false
+
+  const walk = (chunk: unknown): void => {
+    if (chunk === null || chunk === undefined) return
+    if (typeof chunk !== 'object' && typeof chunk !== 'function') {
+      skeleton += ' ? '
+      return
+    }
+    if (seen.has(chunk as object)) {
+      skeleton += ' \u0001 '
+      return
+    }
+    seen.add(chunk as object)
+    if (Array.isArray(chunk)) {
+      skeleton += ' ( '
+      chunk.forEach((c, i) => {
+        if (i > 0) skeleton += ' , '
+        walk(c)
+      })
+      skeleton += ' ) '
+      return
+    }
+    if (is(chunk, Table)) {
+      models.add(names.ofTable(chunk))
+      skeleton += ' \u0001 '
+      return
+    }
+    if (is(chunk, View)) {
+      const { model, query } = names.ofView(chunk)
+      models.add(model)
+      if (query) walk(query)
+      else uncertain = true // an existing view: its definition is unknown here
+      skeleton += ' \u0001 '
+      return
+    }
+    if (is(chunk, Column)) {
+      const table = (chunk as Column).table as unknown
+      if (table && is(table, Table)) models.add(names.ofTable(table))
+      skeleton += ' \u0002 '
+      return
+    }
+    if (is(chunk, Subquery)) {
+      const sq = (chunk as unknown as { _: { sql: unknown; alias: string } })._
+      if (typeof sq.alias === 'string') aliases.add(sq.alias.toLowerCase())
+      skeleton += ' \u0001 '
+      walk(sq.sql)
+      return
+    }
+    if (is(chunk, Param)) {
+      skeleton += ' ? '
+      const value = (chunk as Param).value
+      // a Param can wrap a builder or SQL (Drizzle renders those inline)
+      if (value && typeof value === 'object' && !isPlainData(value)) walk(value)
+      return
+    }
+    if (is(chunk, Placeholder)) {
+      skeleton += ' ? '
+      return
+    }
+    if (is(chunk, SQL.Aliased)) {
+      walk((chunk as SQL.Aliased).sql)
+      return
+    }
+    if (is(chunk, SQL)) {
+      for (const c of (chunk as SQL).queryChunks) walk(c)
+      return
+    }
+    const record = chunk as Record<string, unknown>
+    const kind = entityName(chunk)
+    if (kind === 'StringChunk') {
+      const value = record.value
+      skeleton += Array.isArray(value) ? value.join('') : String(value ?? '')
+      return
+    }
+    if (kind === 'Name') {
+      skeleton += ` "${String(record.value).replace(/"/g, '""')}" `
+      return
+    }
+    if (typeof record.getSQL === 'function') {
+      walk((record.getSQL as () => unknown).call(chunk))
+      return
+    }
+    // Anything else is data rendered as a parameter (Date, Buffer, JSON values, …)
+  }
+
+  walk(root)
+  for (const identifier of relationsNamedIn(skeleton)) {
+    const bare = splitIdentifier(identifier)
+    if (bare.length === 1 && aliases.has(bare[0]!.name.toLowerCase())) continue
+    const { models: found, known } = names.resolve(identifier)
+    for (const m of found) models.add(m)
+    if (!known) uncertain = true
+  }
+  return { models, uncertain }
+}
+
+function isPlainData(value: object): boolean {
+  return (
+    value instanceof Date ||
+    value instanceof Uint8Array ||
+    value instanceof ArrayBuffer ||
+    Object.getPrototypeOf(value) === Object.prototype ||
+    (Array.isArray(value) && !value.some((v) => v && typeof v === 'object' && !isPlainData(v)))
+  )
+}
+
+function entityName(value: object): string | undefined {
+  const ctor = (value as { constructor?: unknown }).constructor as
+    | Record<symbol, unknown>
+    | undefined
+  const kind = ctor?.[Symbol.for('drizzle:entityKind')]
+  return typeof kind === 'string' ? kind : undefined
+}
+
+const IDENT = String.raw`(?:"(?:[^"]|"")*"|\x60(?:[^\x60]|\x60\x60)*\x60|\[[^\]]*\]|[A-Za-z_][\w$]*)`
+const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`
+
+/** Identifiers of relations named after FROM / JOIN (and in comma lists after FROM) in SQL text. */
+function relationsNamedIn(text: string): string[] {
+  const out: string[] = []
+  const cleaned = stripComments(text)
+  const re = new RegExp(String.raw`\b(?:from|join)\s+(${QUALIFIED})(\s*\()?`, 'gi')
+  for (const m of cleaned.matchAll(re)) {
+    if (m[2]) continue // a function call: generate_series(...), unnest(...)
+    const id = m[1]!
+    if (/^(?:select|lateral|only|unnest|values|with)$/i.test(id)) continue
+    out.push(id)
+    // `from a, b` / `from a x, b y`
+    let rest = cleaned.slice((m.index ?? 0) + m[0].length)
+    const more = new RegExp(
+      String.raw`^\s*(?:(?:as\s+)?(?!(?:where|join|on|inner|left|right|full|cross|group|order|limit|union|natural)\b)${IDENT})?\s*,\s*(${QUALIFIED})(\s*\()?`,
+      'i',
+    )
+    for (let n = more.exec(rest); n; n = more.exec(rest)) {
+      if (!n[2]) out.push(n[1]!)
+      rest = rest.slice(n[0].length)
+    }
+  }
+  return out
+}
+
+export function stripComments(text: string): string {
+  return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
+}
+
+/** SELECT … FOR UPDATE / FOR SHARE (and MySQL's LOCK IN SHARE MODE): never served from a cache. */
+export function isLockingRead(sqlText: string): boolean {
+  return /\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b|\block\s+in\s+share\s+mode\b/i.test(
+    stripComments(sqlText),
+  )
+}
+
+export interface WriteTargets {
+  models: Set<string>
+  /** The statement may change data in ways not attributable to named tables (DDL, CALL, DO, …). */
+  unknown: boolean
+  /** The statement writes at all. */
+  writes: boolean
+}
+
+const READ_ONLY_START =
+  /^\s*(?:\(\s*)*(?:select|with|values|table|show|explain|describe|desc|pragma|set|reset|begin|start\s+transaction|commit|end|rollback|savepoint|release|listen|unlisten|notify|prepare|deallocate|discard|fetch|close|declare|move|analyze|checkpoint)\b/i
+
+/**
+ * Tables a SQL statement (possibly several) writes: INSERT INTO, UPDATE … SET, DELETE FROM,
+ * TRUNCATE, ALTER/DROP TABLE, REPLACE INTO, MERGE INTO, REFRESH MATERIALIZED VIEW. A statement
+ * that is not recognisably read-only and names no such target is `unknown`.
+ */
+export function writeTargets(sqlText: string, names: TableNames): WriteTargets {
+  const text = stripComments(sqlText)
+  const models = new Set<string>()
+  let unknown = false
+  let writes = false
+  const add = (identifier: string) => {
+    writes = true
+    for (const m of names.resolve(identifier).models) models.add(m)
+  }
+  const patterns: RegExp[] = [
+    new RegExp(String.raw`\binsert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+(${QUALIFIED})`, 'gi'),
+    new RegExp(String.raw`\breplace\s+into\s+(${QUALIFIED})`, 'gi'),
+    new RegExp(String.raw`\bmerge\s+into\s+(${QUALIFIED})`, 'gi'),
+    new RegExp(
+      String.raw`(?<!\bfor\s+(?:no\s+key\s+)?)(?<!\bon\s+)(?<!\bdo\s+)(?<!\bkey\s+)\bupdate\s+(?:or\s+\w+\s+)?(?:only\s+)?(${QUALIFIED})(?:\s+(?:as\s+)?${IDENT})?\s+set\b`,
+      'gi',
+    ),
+    new RegExp(String.raw`\bdelete\s+from\s+(?:only\s+)?(${QUALIFIED})`, 'gi'),
+    new RegExp(
+      String.raw`\b(?:alter|drop)\s+(?:table|view|materialized\s+view)\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})`,
+      'gi',
+    ),
+    new RegExp(
+      String.raw`\brefresh\s+materialized\s+view\s+(?:concurrently\s+)?(${QUALIFIED})`,
+      'gi',
+    ),
+  ]
+  for (const re of patterns) for (const m of text.matchAll(re)) add(m[1]!)
+  // TRUNCATE [TABLE] [ONLY] a, b, c
+  const truncate = new RegExp(
+    String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?(${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
+    'gi',
+  )
+  for (const m of text.matchAll(truncate)) {
+    for (const id of m[1]!.split(/\s*,\s*/)) add(id.replace(/^only\s+/i, ''))
+  }
+  // MySQL multi-table DELETE t1, t2 FROM …, UPDATE t1 JOIN t2 SET …: be conservative
+  if (/\bdelete\s+(?!from\b)/i.test(text) || /\bupdate\s+[^;]*?\bjoin\b[^;]*?\bset\b/i.test(text)) {
+    writes = true
+    unknown = true
+  }
+  for (const statement of splitStatements(text)) {
+    if (statement.trim() === '') continue
+    if (READ_ONLY_START.test(statement)) continue
+    if (/^\s*(?:insert|update|delete|replace|merge|truncate|refresh)\b/i.test(statement)) continue
+    if (
+      /^\s*create\s+(?:temp|temporary|unique\s+)?(?:table|index|sequence|type|schema|extension|unique)\b/i.test(
+        statement,
+      )
+    )
+      continue // creating something new does not change cached results of existing tables
+    writes = true
+    unknown = true // DDL, CALL, DO, COPY, VACUUM, …: could change anything
+  }
+  return { models, unknown, writes: writes || unknown }
+}
+
+function splitStatements(text: string): string[] {
+  // good enough for raw SQL written by hand: quotes and dollar-quoted bodies are skipped
+  const out: string[] = []
+  let current = ''
+  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\w*)\$[\s\S]*?\$\1\$|;|[^'";$]+|[$'"]/g
+  for (const m of text.matchAll(re)) {
+    if (m[0] === ';') {
+      out.push(current)
+      current = ''
+    } else current += m[0]
+  }
+  out.push(current)
+  return out
+}

@@ -1,0 +1,13 @@
+export type { QueryCacheOptions } from '@querycache/core'
+export { CacheOptionError, createQueryCache, QueryCache } from '@querycache/core'
+
+import './augment.js'
+
+export { ALL, UNKNOWN_READS } from './analyze.js'
+export type {
+  CachedDatabase,
+  DrizzleCacheOptions,
+  DrizzleQueryCache,
+  QueryCacheCallOptions,
+} from './wrap.js'
+export { withCache, withQueryCache } from './wrap.js'

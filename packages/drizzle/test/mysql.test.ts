@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto'
+import { eq, inArray, sql } from 'drizzle-orm'
+import {
+  bigint,
+  datetime,
+  decimal,
+  int,
+  json,
+  mysqlTable,
+  serial,
+  varchar,
+} from 'drizzle-orm/mysql-core'
+import { drizzle } from 'drizzle-orm/mysql2'
+import mysql from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createQueryCache, withQueryCache } from '../src/index.js'
+import { uniqueNamespace } from './support/db.js'
+
+// MySQL / MariaDB is optional: the suite is skipped when no server answers.
+const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
+
+const users = mysqlTable('users', {
+  id: serial('id').primaryKey(),
+  name: varchar('name', { length: 100 }).notNull(),
+})
+const posts = mysqlTable('posts', {
+  id: serial('id').primaryKey(),
+  authorId: bigint('author_id', { mode: 'number', unsigned: true })
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  title: varchar('title', { length: 100 }).notNull(),
+  at: datetime('at', { mode: 'date', fsp: 3 }),
+  big: bigint('big', { mode: 'bigint' }),
+  amount: decimal('amount', { precision: 30, scale: 9 }),
+  doc: json('doc'),
+  n: int('n'),
+})
+
+let admin: mysql.Connection | undefined
+try {
+  admin = await mysql.createConnection(MYSQL_URL)
+} catch {
+  admin = undefined
+}
+
+describe.runIf(admin)('mysql2 / MariaDB', () => {
+  const database = `qc_drizzle_${randomUUID().replace(/-/g, '').slice(0, 12)}`
+  let pool: mysql.Pool
+  let db: any
+  let raw: any
+
+  beforeAll(async () => {
+    await admin!.query(`create database ${database}`)
+    pool = mysql.createPool({ uri: `${MYSQL_URL}/${database}`, connectionLimit: 4 })
+    await pool.query(
+      'create table users (id bigint unsigned auto_increment primary key, name varchar(100) not null)',
+    )
+    await pool.query(`create table posts (id bigint unsigned auto_increment primary key,
+      author_id bigint unsigned not null references users(id) on delete cascade,
+      title varchar(100) not null, at datetime(3), big bigint, amount decimal(30,9), doc json, n int,
+      foreign key (author_id) references users(id) on delete cascade)`)
+    raw = drizzle({ client: pool })
+    db = withQueryCache(drizzle({ client: pool }), {
+      cache: createQueryCache({ namespace: uniqueNamespace('mysql') }),
+    })
+    await raw.insert(users).values([{ name: 'alice' }, { name: 'bob' }])
+  })
+  afterAll(async () => {
+    await pool?.end()
+    await admin?.query(`drop database if exists ${database}`)
+    await admin?.end()
+  })
+
+  it('caches reads, invalidates on writes, keeps types', async () => {
+    const row = {
+      authorId: 1,
+      title: 'hello',
+      at: new Date('2024-02-29T12:34:56.789Z'),
+      big: 9007199254740993n,
+      amount: '123456789012345678.123456789',
+      doc: { a: [1, { b: null }] },
+      n: 7,
+    }
+    await db.insert(posts).values(row)
+    const read = () =>
+      db
+        .select()
+        .from(users)
+        .where(inArray(users.id, db.select({ id: posts.authorId }).from(posts)))
+    expect(await read()).toEqual([{ id: 1, name: 'alice' }])
+    expect(await read()).toEqual([{ id: 1, name: 'alice' }])
+    expect(db.$cache.stats().hits).toBe(1)
+    await db.insert(posts).values({ ...row, authorId: 2 })
+    expect(await read()).toHaveLength(2)
+
+    const typed = () => db.select().from(posts).where(eq(posts.authorId, 1))
+    const truth = await raw.select().from(posts).where(eq(posts.authorId, 1))
+    await typed()
+    const hit = await typed()
+    expect(hit).toEqual(truth)
+    expect(hit[0].at).toBeInstanceOf(Date)
+    // (mysql2 itself returns BIGINT as a JS number unless told otherwise: compare with the truth)
+    expect(hit[0].big).toBe(truth[0].big)
+    expect(typeof hit[0].big).toBe('bigint')
+
+    // raw SQL with backticks, and a transaction
+    const count = () => db.$count(posts)
+    expect(await count()).toBe(2)
+    await db.execute(sql`delete from \`posts\` where author_id = 2`)
+    expect(await count()).toBe(1)
+    await db.transaction(async (tx: any) => {
+      await tx.insert(posts).values({ authorId: 2, title: 'tx' })
+    })
+    expect(await count()).toBe(2)
+    // cascading delete through the foreign key
+    await db.delete(users).where(eq(users.id, 2))
+    expect(await count()).toBe(1)
+  })
+})
