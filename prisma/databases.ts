@@ -106,9 +106,13 @@ export async function createPostgresDatabase(baseUrl = POSTGRES_URL): Promise<Bl
 export function connectBlogClient(provider: 'sqlite' | 'postgresql', url: string): BlogClient {
   return provider === 'sqlite'
     ? new SqliteClient({ adapter: new PrismaLibSql({ url, intMode: 'bigint' }) })
-    : (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as BlogClient)
+    : (new PostgresClient({
+        adapter: new PrismaPg({ connectionString: url }),
+      }) as unknown as BlogClient)
 }
 
 export async function createBlogDatabase(provider: 'sqlite' | 'postgresql'): Promise<BlogDatabase> {
   return provider === 'sqlite' ? createSqliteDatabase() : createPostgresDatabase()
 }
+
+export { DEFAULT_SEED, type SeedSize, seedBlog } from './seed.ts'
