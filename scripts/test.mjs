@@ -22,6 +22,7 @@ const packages = [
   'packages/drizzle',
   'examples/prisma',
   'examples/drizzle',
+  'reliability',
   'bench',
 ].map((p) => join(root, p, 'test-results.json'))
 for (const file of packages) rmSync(file, { force: true })
