@@ -1,5 +1,6 @@
 // Small helpers the examples' demos share: the database and cache chosen from the environment,
 // a progress bar, timing and tables. Nothing here is querycache itself.
+import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import KeyvRedis from '@keyv/redis'
@@ -97,4 +98,190 @@ export function table(rows: Record<string, string | number>[]): void {
   console.log(line(columns))
   console.log(line(width.map((w) => '-'.repeat(w))))
   for (const r of rows) console.log(line(columns.map((c) => String(r[c] ?? ''))))
+}
+
+const REPEAT = 5
+
+/** The median duration of REPEAT runs, with the last run's result. */
+async function median(fn: () => Promise<unknown>): Promise<{ value: unknown; ms: number }> {
+  const runs: { value: unknown; ms: number }[] = []
+  for (let i = 0; i < REPEAT; i++) runs.push(await timed(fn))
+  const times = runs.map((r) => r.ms).sort((x, y) => x - y)
+  return { value: runs[REPEAT - 1]!.value, ms: times[REPEAT >> 1]! }
+}
+
+interface Counters {
+  hits: number
+  misses: number
+}
+
+export interface DemoCache {
+  stats(): Counters & { hitRatio: number; byModel: Record<string, Counters & { hitRatio: number }> }
+}
+
+/**
+ * Walks a demo's scenarios and prints what happened: each read uncached vs first vs second call
+ * (hit or miss), each write's invalidations and whether the next read was fresh.
+ */
+export class DemoRun {
+  private readonly reads: Record<string, string>[] = []
+  private readonly writes: Record<string, string>[] = []
+  private readonly invalidated: string[] = []
+  private problems = 0
+
+  constructor(
+    readonly title: string,
+    private readonly cache: DemoCache,
+  ) {}
+
+  /** Pass to `createQueryCache({ onInvalidate })`. */
+  readonly onInvalidate = (event: { models: readonly string[]; tags: readonly string[] }) => {
+    this.invalidated.push(...event.models, ...event.tags.map((t) => `tag:${t}`))
+  }
+
+  private served(run: () => Promise<unknown>) {
+    return async () => {
+      const before = this.cache.stats().hits
+      const { value, ms: took } = await timed(run)
+      return { value, took, hit: this.cache.stats().hits > before }
+    }
+  }
+
+  /**
+   * A read: uncached (the plain client), then through the cache — the first call, then the
+   * calls after it. Times are medians of REPEAT runs (the first call runs once).
+   */
+  async read(
+    name: string,
+    uncached: () => Promise<unknown>,
+    cached: () => Promise<unknown>,
+  ): Promise<void> {
+    const plain = await median(uncached)
+    const first = await this.served(cached)()
+    const again: { value: unknown; took: number; hit: boolean }[] = []
+    for (let i = 0; i < REPEAT; i++) again.push(await this.served(cached)())
+    const next = [...again].sort((x, y) => x.took - y.took)[REPEAT >> 1]!
+    const truth = JSON.stringify(toJson(plain.value))
+    const same = again.every((x) => JSON.stringify(toJson(x.value)) === truth)
+    const hits = again.filter((x) => x.hit).length
+    if (hits !== REPEAT || !same) this.problems++
+    this.reads.push({
+      query: name,
+      uncached: ms(plain.ms),
+      '1st call': `${ms(first.took)} ${first.hit ? 'hit' : 'miss'}`,
+      'next calls': `${ms(next.took)} ${hits === REPEAT ? 'hit' : `${hits}/${REPEAT} hits`}`,
+      'speed-up': `${(plain.ms / next.took).toFixed(0)}×`,
+      result: same ? 'same as database' : 'DIFFERENT FROM DATABASE',
+    })
+  }
+
+  /** A write, then a read that must return what the database now holds. */
+  async write(
+    name: string,
+    write: () => Promise<unknown>,
+    check: { name: string; cached: () => Promise<unknown>; uncached: () => Promise<unknown> },
+  ): Promise<void> {
+    await check.cached() // make sure the checked read is cached before the write
+    this.invalidated.length = 0
+    await write()
+    const touched = [...new Set(this.invalidated)].join(', ') || 'nothing'
+    const after = await this.served(check.cached)()
+    const truth = await check.uncached()
+    const fresh = JSON.stringify(toJson(after.value)) === JSON.stringify(toJson(truth))
+    if (!fresh) this.problems++
+    this.writes.push({
+      write: name,
+      invalidated: touched,
+      'then read': check.name,
+      served: after.hit ? 'hit' : 'miss',
+      fresh: fresh ? 'fresh ✓' : 'STALE ✗',
+    })
+  }
+
+  /** Prints the tables and the final stats; returns the process exit code. */
+  report(): number {
+    console.log(
+      `\n${this.title}: reads (uncached = the plain client, median of ${REPEAT}; then through querycache: the 1st call, and the median of the next ${REPEAT})`,
+    )
+    table(this.reads)
+    console.log(`\n${this.title}: writes (what each invalidated, and the next read)`)
+    table(this.writes)
+    const s = this.cache.stats()
+    console.log(`\n${this.title}: stats`)
+    table([
+      ...Object.entries(s.byModel).map(([model, m]) => ({
+        model,
+        hits: m.hits,
+        misses: m.misses,
+        'hit ratio': `${(m.hitRatio * 100).toFixed(0)}%`,
+      })),
+      {
+        model: 'total',
+        hits: s.hits,
+        misses: s.misses,
+        'hit ratio': `${(s.hitRatio * 100).toFixed(0)}%`,
+      },
+    ])
+    const ok = this.problems === 0
+    console.log(
+      `\n${this.title}: ${this.reads.length} reads cached after warm-up, ${this.writes.length} writes each followed by a fresh read — ${ok ? 'all good' : `${this.problems} PROBLEM(S)`}`,
+    )
+    return ok ? 0 : 1
+  }
+}
+
+/** A comparable form of a result (bigint, Date, Decimal and bytes as strings). */
+function toJson(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_, v) =>
+      typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v,
+    ),
+  )
+}
+
+/** Runs an example script (with tsx) as a user would, returning its exit code and output. */
+export function runScript(
+  cwd: string,
+  script: string,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+    })
+    let output = ''
+    child.stdout.on('data', (d) => {
+      output += d
+    })
+    child.stderr.on('data', (d) => {
+      output += d
+    })
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+/** What a demo's output must show: every read a hit after warm-up, every write followed by fresh data. */
+export function demoProblems(output: string): string[] {
+  const problems: string[] = []
+  const lines = output.split('\n')
+  const rows = (header: string) => {
+    const start = lines.findIndex((l) => l.includes(header))
+    if (start < 0) return []
+    const end = lines.findIndex((l, i) => i > start + 2 && l.trim() === '')
+    return lines.slice(start + 3, end < 0 ? undefined : end)
+  }
+  const reads = rows(': reads (')
+  const writes = rows(': writes (')
+  if (reads.length === 0) problems.push('no reads table')
+  if (writes.length === 0) problems.push('no writes table')
+  for (const r of reads) {
+    if (!/ miss {2}.* hit {2}/.test(r)) problems.push(`read not a miss then hits: ${r.trim()}`)
+    if (!r.includes('same as database'))
+      problems.push(`read differs from the database: ${r.trim()}`)
+  }
+  for (const w of writes)
+    if (!w.includes('fresh ✓')) problems.push(`write not followed by fresh data: ${w.trim()}`)
+  if (!/— all good/.test(output)) problems.push('no "all good" summary')
+  return problems
 }

@@ -1,6 +1,6 @@
 // The blog schema (../schema.prisma) as Drizzle tables for SQLite/libsql: same tables, same
 // columns, created by the same SQL migrations.
-import { relations } from 'drizzle-orm'
+import { relations, sql } from 'drizzle-orm'
 import { blob, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 export const users = sqliteTable('users', {
@@ -10,7 +10,7 @@ export const users = sqliteTable('users', {
   role: text('role', { enum: ['READER', 'AUTHOR', 'ADMIN'] })
     .notNull()
     .default('READER'),
-  createdAt: text('created_at').notNull(),
+  createdAt: text('created_at').notNull().default(sql`CURRENT_TIMESTAMP`),
   invitedById: integer('invited_by_id'),
 })
 
@@ -32,14 +32,14 @@ export const posts = sqliteTable('posts', {
   rating: real('rating').notNull().default(0),
   score: real('score').notNull().default(0),
   metadata: text('metadata', { mode: 'json' }),
-  createdAt: text('created_at').notNull(),
+  createdAt: text('created_at').notNull().default(sql`CURRENT_TIMESTAMP`),
   authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
 })
 
 export const comments = sqliteTable('comments', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   body: text('body').notNull(),
-  createdAt: text('created_at').notNull(),
+  createdAt: text('created_at').notNull().default(sql`CURRENT_TIMESTAMP`),
   postId: integer('post_id')
     .notNull()
     .references(() => posts.id, { onDelete: 'cascade' }),

@@ -264,8 +264,12 @@ class Engine {
       return { kind: 'write', models }
     }
     const deps = readDependencies(builder, this.names)
-    // learn the foreign keys of tables seen for the first time
+    // the table the query is about comes first: stats count the read under it
+    const root = builder.config?.table ?? builder.table
+    const first = root && is(root, Table) ? this.names.ofTable(root) : undefined
     const models = [...deps.models]
+    if (first && deps.models.has(first))
+      models.sort((a, b) => Number(b === first) - Number(a === first))
     if (deps.uncertain) models.push(UNKNOWN_READS)
     models.push(ALL)
     const bypass =

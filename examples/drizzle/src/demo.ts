@@ -1,0 +1,161 @@
+// `pnpm demo`: seeds a blog, then shows querycache at work with Drizzle: each read uncached vs
+// cached, what each write invalidated, and that the next read is fresh.
+import { randomUUID } from 'node:crypto'
+import { createClient } from '@libsql/client'
+import { createQueryCache } from '@querycache/core'
+import { withQueryCache } from '@querycache/drizzle'
+import { DEFAULT_SEED, seedBlog } from '@querycache/schema'
+import { DemoRun, environment, progress } from '@querycache/schema/demo-kit'
+import * as pgSchema from '@querycache/schema/drizzle/pg'
+import * as sqliteSchema from '@querycache/schema/drizzle/sqlite'
+import { count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
+
+const env = await environment()
+for (const w of env.warnings) console.warn(`warning: ${w}`)
+console.log(`Drizzle demo on ${env.label}`)
+await seedBlog(env.db, DEFAULT_SEED, progress('seeding 6k rows'))
+
+// The scenarios are written once against the SQLite types; on PostgreSQL the same calls run on
+// the PostgreSQL tables (same names and columns), so a cast is enough for this demo.
+const pool =
+  env.db.provider === 'postgresql' ? new pg.Pool({ connectionString: env.db.url }) : undefined
+const libsql = pool ? undefined : createClient({ url: env.db.url })
+const schema = (pool ? pgSchema : sqliteSchema) as typeof sqliteSchema
+const plain = (
+  pool
+    ? drizzlePg({ client: pool, schema: pgSchema })
+    : drizzleLibsql({ client: libsql!, schema: sqliteSchema })
+) as ReturnType<typeof drizzleLibsql<typeof sqliteSchema>>
+
+let run!: DemoRun
+const cache = createQueryCache({
+  store: env.redis,
+  namespace: `demo-drizzle-${randomUUID().slice(0, 8)}`,
+  onInvalidate: (e) => run.onInvalidate(e),
+})
+const db = withQueryCache(plain, { cache, ttl: 60, name: 'demo' })
+run = new DemoRun('Drizzle', cache)
+const { posts, users, comments, postTags } = schema
+
+type Db = typeof plain
+type PgLike = { execute(query: SQL): Promise<unknown> }
+const byId = (d: Db) => d.select().from(posts).where(eq(posts.id, 42))
+const page = (d: Db) =>
+  d
+    .select({ id: posts.id, title: posts.title, author: users.name })
+    .from(posts)
+    .leftJoin(users, eq(posts.authorId, users.id))
+    .where(eq(posts.published, true))
+    .orderBy(desc(posts.id))
+    .limit(20)
+const relational = (d: Db) =>
+  d.query.posts.findFirst({ where: eq(posts.id, 7), with: { comments: true, tags: true } })
+const perAuthor = (d: Db) =>
+  d
+    .select({ authorId: posts.authorId, n: count() })
+    .from(posts)
+    .groupBy(posts.authorId)
+    .orderBy(posts.authorId)
+    .limit(5)
+// a table read only inside a subquery: Drizzle's built-in cache misses this dependency
+const commenters = (d: Db) =>
+  d
+    .select({ id: users.id })
+    .from(users)
+    .where(
+      inArray(
+        users.id,
+        d.select({ id: comments.authorId }).from(comments).where(eq(comments.postId, 7)),
+      ),
+    )
+    .orderBy(users.id)
+const total = (d: Db) => d.$count(comments)
+
+await run.read(
+  'select by id',
+  () => byId(plain),
+  () => byId(db),
+)
+await run.read(
+  '20 rows join users',
+  () => page(plain),
+  () => page(db),
+)
+await run.read(
+  'query.posts.findFirst with 2 relations',
+  () => relational(plain),
+  () => relational(db),
+)
+await run.read(
+  'groupBy author, count',
+  () => perAuthor(plain),
+  () => perAuthor(db),
+)
+await run.read(
+  'users in a comments subquery',
+  () => commenters(plain),
+  () => commenters(db),
+)
+await run.read(
+  '$count(comments)',
+  () => total(plain),
+  () => total(db),
+)
+
+await run.write(
+  'update posts title of post 2000',
+  () => db.update(posts).set({ title: 'Edited' }).where(eq(posts.id, 2000)),
+  { name: '20 rows join users', cached: () => page(db), uncached: () => page(plain) },
+)
+await run.write(
+  'update users name (the joined table)',
+  () => db.update(users).set({ name: 'Ada Lovelace' }).where(eq(users.id, 1)),
+  { name: '20 rows join users', cached: () => page(db), uncached: () => page(plain) },
+)
+await run.write(
+  'insert comments on post 7',
+  () =>
+    db.insert(comments).values({
+      body: 'Hello',
+      postId: 7,
+      authorId: 3,
+    }),
+  {
+    name: 'users in a comments subquery',
+    cached: () => commenters(db),
+    uncached: () => commenters(plain),
+  },
+)
+await run.write(
+  'delete post 7 (cascades to comments, tags)',
+  () => db.delete(posts).where(eq(posts.id, 7)),
+  { name: '$count(comments)', cached: () => total(db), uncached: () => total(plain) },
+)
+await run.write(
+  'transaction: delete tags + update posts',
+  () =>
+    db.transaction(async (tx) => {
+      await tx.delete(postTags).where(eq(postTags.postId, 8))
+      await tx.update(posts).set({ authorId: 1 }).where(eq(posts.id, 1))
+    }),
+  { name: 'groupBy author, count', cached: () => perAuthor(db), uncached: () => perAuthor(plain) },
+)
+await run.write(
+  'raw SQL: UPDATE posts …',
+  () => {
+    const statement = sql`UPDATE posts SET title = 'Raw' WHERE id = 1999`
+    // libsql runs statements with db.run, node-postgres with db.execute
+    return pool ? (db as unknown as PgLike).execute(statement) : db.run(statement)
+  },
+  { name: '20 rows join users', cached: () => page(db), uncached: () => page(plain) },
+)
+
+const code = run.report()
+await cache.close()
+libsql?.close()
+await pool?.end()
+await env.db.drop()
+process.exit(code)

@@ -1,0 +1,143 @@
+// `pnpm demo`: seeds a blog, then shows querycache at work with Prisma: each read uncached vs
+// cached, what each write invalidated, and that the next read is fresh.
+import { randomUUID } from 'node:crypto'
+import { createQueryCache } from '@querycache/core'
+import { cacheExtension } from '@querycache/prisma'
+import { DEFAULT_SEED, seedBlog } from '@querycache/schema'
+import { DemoRun, environment, progress } from '@querycache/schema/demo-kit'
+
+const env = await environment()
+for (const w of env.warnings) console.warn(`warning: ${w}`)
+console.log(`Prisma demo on ${env.label}`)
+await seedBlog(env.db, DEFAULT_SEED, progress('seeding 6k rows'))
+
+const base = env.db.client() // the plain client, for the "uncached" column
+let run!: DemoRun
+const cache = createQueryCache({
+  store: env.redis,
+  namespace: `demo-prisma-${randomUUID().slice(0, 8)}`,
+  onInvalidate: (e) => run.onInvalidate(e),
+})
+const prisma = base.$extends(cacheExtension({ cache, ttl: 60 }))
+run = new DemoRun('Prisma', cache)
+
+const page = {
+  where: { published: true },
+  include: { author: true },
+  orderBy: { id: 'desc' },
+  take: 20,
+} as const
+const byAuthor = {
+  by: ['authorId' as const],
+  _count: { _all: true as const },
+  orderBy: { authorId: 'asc' as const },
+  take: 5,
+}
+const withComments = {
+  where: { id: 7 },
+  include: { comments: true, tags: { include: { tag: true } } },
+} as const
+
+await run.read(
+  'post.findUnique by id',
+  () => base.post.findUnique({ where: { id: 42 } }),
+  () => prisma.post.findUnique({ where: { id: 42 } }),
+)
+await run.read(
+  'post.findMany 20 rows + author',
+  () => base.post.findMany(page),
+  () => prisma.post.findMany(page),
+)
+await run.read(
+  'post.groupBy author, count',
+  () => base.post.groupBy(byAuthor),
+  () => prisma.post.groupBy(byAuthor),
+)
+await run.read(
+  'post + comments + tags',
+  () => base.post.findUnique(withComments),
+  () => prisma.post.findUnique(withComments),
+)
+await run.read(
+  'user.count with a relation filter',
+  () => base.user.count({ where: { posts: { some: { published: false } } } }),
+  () => prisma.user.count({ where: { posts: { some: { published: false } } } }),
+)
+
+await run.write(
+  'post.update title of post 2000',
+  () => prisma.post.update({ where: { id: 2000 }, data: { title: 'Edited' } }),
+  {
+    name: 'the 20-row page',
+    cached: () => prisma.post.findMany(page),
+    uncached: () => base.post.findMany(page),
+  },
+)
+await run.write(
+  'user.update name (only the included model)',
+  () => prisma.user.update({ where: { id: 1 }, data: { name: 'Ada Lovelace' } }),
+  {
+    name: 'the 20-row page',
+    cached: () => prisma.post.findMany(page),
+    uncached: () => base.post.findMany(page),
+  },
+)
+await run.write(
+  'nested: user.update { posts: { create } }',
+  () =>
+    prisma.user.update({
+      where: { id: 3 },
+      data: { posts: { create: { title: 'Nested', published: true } } },
+    }),
+  {
+    name: 'the 20-row page',
+    cached: () => prisma.post.findMany(page),
+    uncached: () => base.post.findMany(page),
+  },
+)
+await run.write(
+  'nested: post.update { comments: { deleteMany } }',
+  () => prisma.post.update({ where: { id: 7 }, data: { comments: { deleteMany: {} } } }),
+  {
+    name: 'post + comments + tags',
+    cached: () => prisma.post.findUnique(withComments),
+    uncached: () => base.post.findUnique(withComments),
+  },
+)
+await run.write(
+  'cascade: post.delete 42 (comments, tags go too)',
+  () => prisma.post.delete({ where: { id: 42 } }),
+  {
+    name: 'post.groupBy author',
+    cached: () => prisma.post.groupBy(byAuthor),
+    uncached: () => base.post.groupBy(byAuthor),
+  },
+)
+await run.write(
+  'transaction: two writes, committed',
+  () =>
+    prisma.$transaction(async (tx) => {
+      await tx.post.updateMany({ where: { authorId: 2 }, data: { published: false } })
+      await tx.user.update({ where: { id: 2 }, data: { name: 'Bob' } })
+    }),
+  {
+    name: 'user.count relation filter',
+    cached: () => prisma.user.count({ where: { posts: { some: { published: false } } } }),
+    uncached: () => base.user.count({ where: { posts: { some: { published: false } } } }),
+  },
+)
+await run.write(
+  '$executeRaw UPDATE posts',
+  () => prisma.$executeRaw`UPDATE posts SET title = ${'Raw'} WHERE id = ${1999}`,
+  {
+    name: 'the 20-row page',
+    cached: () => prisma.post.findMany(page),
+    uncached: () => base.post.findMany(page),
+  },
+)
+
+const code = run.report()
+await base.$disconnect()
+await cache.close()
+await env.db.drop()
+process.exit(code)
