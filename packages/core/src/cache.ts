@@ -236,13 +236,13 @@ export class QueryCache {
     this.counters.miss(model)
     const flight = this.flights.get(entryKey)
     // Join only a flight that began under the tokens we just read: if a write was invalidated
-    // since it began (here or in another process), its result may predate that write.
+    // since it began (here or in another process), its result may predate that write. When the
+    // store could not be read, nothing proves that, so this call runs its own query.
     if (
       flight &&
       !flight.detached &&
-      (observed === undefined ||
-        sameTokens(observed, flight.observed) ||
-        sameTokens(observed, flight.recorded))
+      observed !== undefined &&
+      (sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))
     ) {
       const shared = await flight.promise
       return (shared.encoded ? this.decodeOwnCopy(key, shared) : shared.value) as T

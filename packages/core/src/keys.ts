@@ -63,8 +63,10 @@ function write(value: unknown, ancestors: Set<object>): string {
     ) {
       out = `${proto.constructor?.name ?? 'O'}(${write((record as { toJSON(): unknown }).toJSON(), ancestors)})`
     } else {
+      // class instances without toJSON (e.g. Prisma's DbNull vs JsonNull, both without own
+      // properties) must not collide: their class name is part of the key
       const keys = Object.keys(record).sort()
-      out = '{'
+      out = proto !== Object.prototype && proto !== null ? `${proto.constructor?.name || 'O'}{` : '{'
       let first = true
       for (const k of keys) {
         const v = record[k]

@@ -61,3 +61,12 @@ describe('generateQueryCacheKey', () => {
     )
   })
 })
+
+it('class instances without toJSON and without properties do not share a key', () => {
+  class DbNull {}
+  class JsonNull {}
+  const a = generateQueryCacheKey({ where: { metadata: new DbNull() } })
+  const b = generateQueryCacheKey({ where: { metadata: new JsonNull() } })
+  const c = generateQueryCacheKey({ where: { metadata: {} } })
+  expect(new Set([a, b, c]).size).toBe(3)
+})
