@@ -15,6 +15,8 @@ const isObject = (v: unknown): v is Args => typeof v === 'object' && v !== null 
 export function readDependencies(graph: SchemaGraph, model: string, args: unknown): string[] {
   const deps = new Set<string>([model])
   if (isObject(args)) walkQuery(graph, model, args, deps)
+  for (const d of deps)
+    if (graph.views.has(d)) return [model, ...graph.allModels().filter((m) => m !== model)]
   return [...deps]
 }
 
@@ -218,7 +220,7 @@ const IDENT = '(?:"(?:[^"]|"")+"|`[^`]+`|\\[[^\\]]+\\]|[\\p{L}_][\\p{L}\\p{N}_$]
 const QUALIFIED = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})*)`
 /** Statements that change a table, each followed by the table's (qualified) name. */
 const WRITE_RE = new RegExp(
-  String.raw`\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|merge\s+into|update(?:\s+or\s+\w+)?(?:\s+only)?|delete\s+from(?:\s+only)?|truncate(?:\s+table)?(?:\s+only)?|alter\s+table(?:\s+if\s+exists)?(?:\s+only)?|drop\s+table(?:\s+if\s+exists)?|copy)\s+${QUALIFIED}`,
+  String.raw`\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|merge\s+into|update(?:\s+or\s+\w+)?(?:\s+only)?|delete\s+from(?:\s+only)?|alter\s+table(?:\s+if\s+exists)?(?:\s+only)?|drop\s+table(?:\s+if\s+exists)?|copy)\s+${QUALIFIED}`,
   'giu',
 )
 /** Statements that only read, or change nothing a cached query returns. */
@@ -230,10 +232,19 @@ const READ_ONLY_RE =
  * reach. `undefined` when the SQL cannot be read: the caller invalidates every model.
  */
 export function rawTouched(graph: SchemaGraph, sql: string): string[] | undefined {
-  // `FOR UPDATE`, `DO UPDATE SET`, `ON UPDATE CASCADE` name no table
-  const text = stripComments(sql).replace(/\b(?:for|do|on|key)\s+update\b/giu, ' ')
+  // `FOR UPDATE`, `DO UPDATE SET`, `ON UPDATE CASCADE` name no table; keywords inside string
+  // literals are data
+  const text = stripLiterals(stripComments(sql)).replace(/\b(?:for|do|on|key)\s+update\b/giu, ' ')
   const tables: string[] = []
   for (const m of text.matchAll(WRITE_RE)) tables.push(unquote(m[1]!))
+  // TRUNCATE a, b, c — and with CASCADE, every table that references them, whatever its action
+  const truncated: string[] = []
+  for (const m of text.matchAll(TRUNCATE_RE)) {
+    for (const name of m[1]!.split(','))
+      truncated.push(unquote(name.trim().replace(/^only\s+/iu, '')))
+  }
+  tables.push(...truncated)
+  const cascade = truncated.length > 0 && /\bcascade\b/iu.test(text)
   if (tables.length === 0) {
     // a plain read changes nothing; anything else we cannot read (DO blocks, CALL, functions
     // with side effects are still possible in a SELECT, see README) changes everything
@@ -255,9 +266,20 @@ export function rawTouched(graph: SchemaGraph, sql: string): string[] | undefine
       // raw deletes and key updates fire referential actions too
       addAll(touched, graph.affectedBy(m, 'delete'))
       addAll(touched, graph.affectedBy(m, 'update'))
+      if (cascade) addAll(touched, graph.referencing(m))
     }
   }
   return [...touched]
+}
+
+const TRUNCATE_RE = new RegExp(
+  String.raw`\btruncate\s+(?:table\s+)?((?:only\s+)?${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
+  'giu',
+)
+
+/** Replaces string literals ('…' and $tag$…$tag$) with empty ones. */
+function stripLiterals(sql: string): string {
+  return sql.replace(/\$(\w*)\$[\s\S]*?\$\1\$/gu, "''").replace(/'(?:[^']|'')*'/gu, "''")
 }
 
 function stripComments(sql: string): string {

@@ -114,9 +114,9 @@ class CachingLayer {
 
   async handle(params: QueryParams): Promise<unknown> {
     const { model, operation, query } = params
-    const inTransaction =
-      params.__internalParams?.transaction !== undefined ||
-      this.transactions.getStore() !== undefined
+    // Prisma marks every operation of an interactive or batch transaction; an operation on the
+    // plain client inside a transaction callback is not part of it and commits on its own
+    const inTransaction = params.__internalParams?.transaction !== undefined
     if (model && READ_OPERATIONS.has(operation)) {
       const { cache: option, rest } = splitCacheOption(params.args)
       if (inTransaction) {
@@ -165,7 +165,7 @@ class CachingLayer {
     }
     const scope = this.options.scope?.()
     const key = option?.key
-      ? scopedKey(option.key, scope)
+      ? this.userKey(option.key, scope)
       : generateQueryCacheKey({ model, operation, args, scope })
     return this.cache.getOrSet(key, run, {
       ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
@@ -203,9 +203,8 @@ class CachingLayer {
     client: { $transaction: (...a: unknown[]) => Promise<unknown> },
     args: unknown[],
   ) {
-    const outer = this.transactions.getStore()
-    const state: TransactionState = outer ?? { models: new Set(), all: false }
-    if (outer) return client.$transaction(...args)
+    // every $transaction call queues on its own, nested ones too: each commits on its own
+    const state: TransactionState = { models: new Set(), all: false }
     try {
       return await this.transactions.run(state, () => client.$transaction(...args))
     } finally {
@@ -213,6 +212,16 @@ class CachingLayer {
       if (state.all) await this.cache.invalidateModels(this.graph.allModels())
       else if (state.models.size > 0) await this.cache.invalidateModels([...state.models])
     }
+  }
+
+  /** Your key, with `@<scope>` appended when the client has a scope (so tenants never share it). */
+  private userKey(key: string, scope: string | undefined): string {
+    if (this.options.scope === undefined) return key
+    if (key.includes('@'))
+      throw new CacheOptionError(
+        `cache.key "${key}": with a scope, keys cannot contain "@" (it separates the key from the scope)`,
+      )
+    return `${key}@${scope ?? ''}`
   }
 
   async rawRead(
@@ -233,17 +242,24 @@ class CachingLayer {
         )
     }
     const writes = rawTouched(this.graph, query.sql)
-    if (writes === undefined || writes.length > 0)
+    if (writes !== undefined && writes.length > 0)
       throw new CacheOptionError(
         '$queryRawCached caches reads only; run statements that change data with $executeRaw or $queryRaw',
       )
+    if (writes === undefined) {
+      // SQL this adapter cannot read (a DO block, a procedure call): run it, never cache it
+      this.cache.recordBypass()
+      return run()
+    }
+    // a raw read inside a transaction callback (on `tx` or not) is never cached: conservative,
+    // since the extension context does not say whether `this` is the transaction's client
     if (this.transactions.getStore()) {
       this.cache.recordBypass()
       return run()
     }
     const scope = this.options.scope?.()
     const key = options.key
-      ? scopedKey(options.key, scope)
+      ? this.userKey(options.key, scope)
       : generateQueryCacheKey({ raw: query.strings, values: query.values, scope })
     return this.cache.getOrSet(key, run, {
       ttl: pickTtl(options.ttl, undefined, this.options.ttl),
@@ -292,9 +308,6 @@ function splitCacheOption(args: unknown): { cache: CacheCallOptions | undefined;
   return { cache: cache as CacheCallOptions | undefined, rest }
 }
 
-function scopedKey(key: string, scope: string | undefined): string {
-  return scope === undefined ? key : `${key}@${scope}`
-}
 
 function pickTtl(...ttls: (number | null | undefined)[]): number | null | undefined {
   for (const t of ttls) if (t !== undefined) return t

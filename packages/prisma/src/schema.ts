@@ -47,6 +47,8 @@ export class SchemaGraph {
   readonly foreignKeys: ForeignKey[] = []
   /** Lower-cased table names (model tables and implicit many-to-many join tables) → models. */
   readonly tables = new Map<string, string[]>()
+  /** `view` blocks: what they read is not in the schema, so reads of them depend on every model. */
+  readonly views = new Set<string>()
   /** False when the inline schema could not be read: every relation is then assumed to cascade. */
   readonly knowsReferentialActions: boolean
   private readonly closures = new Map<string, string[]>()
@@ -79,6 +81,7 @@ export class SchemaGraph {
     const parsed = inlineSchema ? parseSchema(inlineSchema, this.models) : undefined
     this.knowsReferentialActions = parsed !== undefined
     if (parsed) this.foreignKeys.push(...parsed.keys)
+    for (const m of (inlineSchema ?? '').matchAll(/^\s*view\s+(\w+)\s*\{/gmu)) this.views.add(m[1]!)
     for (const [relationName, sides] of byRelation) {
       const models = [...new Set(sides.map((s) => s.target))]
       // both sides lists: an implicit many-to-many, kept in `_<relationName>` (without the
@@ -146,6 +149,20 @@ export class SchemaGraph {
       this.closures.set(id, result)
     }
     return result
+  }
+
+  /** Every model holding a foreign key to `model`, transitively (what `TRUNCATE … CASCADE` empties). */
+  referencing(model: string): string[] {
+    const seen = new Set<string>([model])
+    const visit = (m: string) => {
+      for (const k of this.foreignKeys) {
+        if (k.referenced !== m || seen.has(k.holder)) continue
+        seen.add(k.holder)
+        visit(k.holder)
+      }
+    }
+    visit(model)
+    return [...seen]
   }
 
   /** True when writing `fields` of `model` may change a key other rows reference. */

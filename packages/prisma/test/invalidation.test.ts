@@ -391,6 +391,14 @@ const raw: Case[] = [
     },
   ],
   [
+    'a write whose SQL holds keywords in string literals and comments',
+    (c) => c.tag.findMany(),
+    (b) =>
+      b.prisma.$executeRawUnsafe(
+        "/* delete from users */ UPDATE tags SET name = 'select * from users; update posts' WHERE id = 1",
+      ),
+  ],
+  [
     '$queryRaw that writes (RETURNING)',
     (c) => c.user.findMany({ orderBy: { id: 'asc' } }),
     (b) => b.prisma.$queryRaw`UPDATE users SET name = ${'Q'} WHERE id = ${1} RETURNING id`,
@@ -398,6 +406,11 @@ const raw: Case[] = [
 ]
 
 const postgresRaw: Case[] = [
+  [
+    'TRUNCATE of several tables, CASCADE reaching tables that reference them',
+    (c) => c.comment.count(),
+    (b) => b.prisma.$executeRawUnsafe('TRUNCATE TABLE ONLY tags, "public"."posts" CASCADE'),
+  ],
   [
     '$executeRaw it cannot read (a procedure call) invalidates everything',
     (c) => c.tag.findMany(),

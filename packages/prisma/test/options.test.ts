@@ -82,6 +82,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     tenant = 'a'
     await prisma.post.findMany({ cache: { key: 'mine' } })
     expect(cache.stats().hits).toBe(1)
+    expect(await cache.deletePattern('mine@*')).toBe(2)
+    await expect(prisma.post.findMany({ cache: { key: 'mine@b' } })).rejects.toThrow(/cannot contain "@"/)
   })
 
   test("OrThrow on a miss throws Prisma's own error and caches nothing", async () => {
@@ -136,6 +138,11 @@ describe.each(PROVIDERS)('%s', (provider) => {
       prisma.$queryRawCached({ models: ['Post'] }, Prisma.sql`DELETE FROM posts RETURNING id`),
     ).rejects.toThrow(/reads only/)
     expect(await prisma.post.count()).toBe(2)
+    // keywords inside string literals are data, not statements
+    const literal = Prisma.sql`SELECT title FROM posts WHERE title <> ${'x'} AND title <> 'what to do; delete from posts' ORDER BY id`
+    await prisma.$queryRawCached({ models: ['Post'] }, literal)
+    await prisma.$queryRawCached({ models: ['Post'] }, literal)
+    expect(cache.stats().hits).toBe(2)
   })
 
   test('$queryRaw is not cached without $queryRawCached', async () => {

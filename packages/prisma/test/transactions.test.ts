@@ -3,6 +3,14 @@ import { openBlog, PROVIDERS } from './support/fixtures.js'
 
 class Rollback extends Error {}
 
+function step() {
+  let done!: () => void
+  const reached = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  return { reached, done }
+}
+
 describe.each(PROVIDERS)('%s', (provider) => {
   test('an interactive transaction that writes, reads its own write and rolls back leaves no trace', async () => {
     const { prisma, base, cache } = await openBlog(provider)
@@ -65,6 +73,40 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect((await read())?.title).toBe('committed')
     expect(await read()).toEqual(await base.post.findUnique({ where: { id: 2 } }))
   })
+
+  // SQLite: the interactive transaction holds the database's single write lock, so another write
+  // cannot commit while it is open
+  test.skipIf(provider === 'sqlite')(
+    'a write on the plain client inside a transaction callback is invalidated when it resolves',
+    async () => {
+      // it is not part of the transaction: it commits at once, so waiting for the transaction's end
+      // would serve stale data in between
+      const { prisma, base } = await openBlog(provider)
+      const read = () => prisma.user.findUnique({ where: { id: 1 } })
+      await read()
+      // the reads below run outside the transaction callback, while it is still open
+      const steps = [step(), step(), step()]
+      const tx = prisma.$transaction(async (t) => {
+        await t.tag.findMany()
+        await prisma.user.update({ where: { id: 1 }, data: { name: 'renamed' } })
+        steps[0]!.done()
+        await steps[1]!.reached
+        // a nested batch transaction commits on its own, too
+        await prisma.$transaction([
+          prisma.user.update({ where: { id: 1 }, data: { name: 'batched' } }),
+        ])
+        steps[2]!.done()
+        await t.tag.create({ data: { name: 'in tx' } })
+      })
+      await steps[0]!.reached
+      expect((await read())?.name).toBe('renamed')
+      steps[1]!.done()
+      await steps[2]!.reached
+      expect((await read())?.name).toBe('batched')
+      await tx
+      expect(await read()).toEqual(await base.user.findUnique({ where: { id: 1 } }))
+    },
+  )
 
   test('batch $transaction: writes invalidated before it resolves, reads inside bypass', async () => {
     const { prisma, cache } = await openBlog(provider)
