@@ -308,7 +308,6 @@ function splitCacheOption(args: unknown): { cache: CacheCallOptions | undefined;
   return { cache: cache as CacheCallOptions | undefined, rest }
 }
 
-
 function pickTtl(...ttls: (number | null | undefined)[]): number | null | undefined {
   for (const t of ttls) if (t !== undefined) return t
   return undefined

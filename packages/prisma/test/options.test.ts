@@ -83,7 +83,9 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await prisma.post.findMany({ cache: { key: 'mine' } })
     expect(cache.stats().hits).toBe(1)
     expect(await cache.deletePattern('mine@*')).toBe(2)
-    await expect(prisma.post.findMany({ cache: { key: 'mine@b' } })).rejects.toThrow(/cannot contain "@"/)
+    await expect(prisma.post.findMany({ cache: { key: 'mine@b' } })).rejects.toThrow(
+      /cannot contain "@"/,
+    )
   })
 
   test("OrThrow on a miss throws Prisma's own error and caches nothing", async () => {
