@@ -1,9 +1,9 @@
+import { ANY_TABLE, tableDependency, UNKNOWN_READS } from '@querycache/core'
 import { Column, is, Param, Placeholder, SQL, Subquery, Table, View } from 'drizzle-orm'
 
 /** Every read depends on it; a write whose targets cannot be told (raw SQL, DDL) invalidates it. */
-export const ALL = '*'
-/** Reads whose tables cannot all be told depend on it; every write invalidates it. */
-export const UNKNOWN_READS = '*unknown'
+export const ALL = ANY_TABLE
+export { UNKNOWN_READS }
 
 const SCHEMA = Symbol.for('drizzle:Schema')
 const NAME = Symbol.for('drizzle:Name')
@@ -26,17 +26,7 @@ export class TableNames {
   constructor(readonly family: DialectFamily) {}
 
   model(schema: string | undefined, name: string): string {
-    const fold = this.family === 'sqlite' || this.family === 'mysql'
-    const s = schema === undefined || this.isDefaultSchema(schema) ? undefined : schema
-    const full = s === undefined ? name : `${s}.${name}`
-    return fold ? full.toLowerCase() : full
-  }
-
-  private isDefaultSchema(schema: string): boolean {
-    return (
-      (this.family === 'pg' && schema === 'public') ||
-      (this.family === 'sqlite' && schema.toLowerCase() === 'main')
-    )
+    return tableDependency(name, this.family === 'pg' ? 'postgresql' : this.family, schema)
   }
 
   /** The model of a Drizzle table (an alias resolves to the table it aliases); registers it. */

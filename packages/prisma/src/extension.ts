@@ -98,12 +98,20 @@ class CachingLayer {
     readonly cache: QueryCache,
     client: unknown,
   ) {
-    const c = client as { _runtimeDataModel?: unknown; _engineConfig?: { inlineSchema?: string } }
+    const c = client as {
+      _runtimeDataModel?: unknown
+      _engineConfig?: { inlineSchema?: string }
+      _activeProvider?: string
+    }
     if (!c._runtimeDataModel)
       throw new CacheOptionError(
         'cacheExtension: this Prisma Client has no runtime data model (querycache supports Prisma 7)',
       )
-    this.graph = new SchemaGraph(c._runtimeDataModel as never, c._engineConfig?.inlineSchema)
+    this.graph = new SchemaGraph(
+      c._runtimeDataModel as never,
+      c._engineConfig?.inlineSchema,
+      c._activeProvider,
+    )
     for (const name of Object.keys(this.options.models ?? {})) {
       if (!this.graph.models.has(name))
         throw new CacheOptionError(
@@ -169,7 +177,7 @@ class CachingLayer {
       : generateQueryCacheKey({ model, operation, args, scope })
     return this.cache.getOrSet(key, run, {
       ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
-      models,
+      models: this.graph.readDependencies(models),
       tags: option?.tags,
       swr: option?.swr,
     })
@@ -194,7 +202,7 @@ class CachingLayer {
     try {
       return await run()
     } finally {
-      await this.cache.invalidateModels(touched ?? this.graph.allModels())
+      await this.cache.invalidateModels(this.graph.writeDependencies(touched))
     }
   }
 
@@ -209,8 +217,9 @@ class CachingLayer {
       return await this.transactions.run(state, () => client.$transaction(...args))
     } finally {
       // after commit (or rollback: a failed COMMIT may still have applied), before resolving
-      if (state.all) await this.cache.invalidateModels(this.graph.allModels())
-      else if (state.models.size > 0) await this.cache.invalidateModels([...state.models])
+      if (state.all) await this.cache.invalidateModels(this.graph.writeDependencies(undefined))
+      else if (state.models.size > 0)
+        await this.cache.invalidateModels(this.graph.writeDependencies([...state.models]))
     }
   }
 
@@ -263,7 +272,7 @@ class CachingLayer {
       : generateQueryCacheKey({ raw: query.strings, values: query.values, scope })
     return this.cache.getOrSet(key, run, {
       ttl: pickTtl(options.ttl, undefined, this.options.ttl),
-      models,
+      models: this.graph.readDependencies(models),
       tags,
       swr: options.swr,
     })

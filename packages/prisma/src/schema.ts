@@ -4,6 +4,8 @@
  * actions, which the runtime data model does not carry). Nothing is hand-written per model.
  */
 
+import { ANY_TABLE, tableDependency, UNKNOWN_READS } from '@querycache/core'
+
 export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 
 export interface RelationField {
@@ -53,7 +55,15 @@ export class SchemaGraph {
   readonly knowsReferentialActions: boolean
   private readonly closures = new Map<string, string[]>()
 
-  constructor(dataModel: RuntimeDataModel, inlineSchema: string | undefined) {
+  /** Implicit many-to-many join tables of each model. */
+  private readonly joinTables = new Map<string, string[]>()
+
+  constructor(
+    dataModel: RuntimeDataModel,
+    inlineSchema: string | undefined,
+    /** `sqlite`, `postgresql`, `mysql`…: how the database names tables. */
+    readonly provider: string = 'postgresql',
+  ) {
     for (const [name, model] of Object.entries(dataModel.models)) {
       const relations = new Map<string, RelationField>()
       for (const f of model.fields) {
@@ -90,7 +100,11 @@ export class SchemaGraph {
         ? sides.length === 2 &&
           sides.every((s) => parsed.lists.has(`${ownerOf(s, this)}.${s.name}`))
         : true
-      if (implicit) this.addTable(`_${relationName}`, ...models)
+      if (implicit) {
+        this.addTable(`_${relationName}`, ...models)
+        for (const m of models)
+          this.joinTables.set(m, [...(this.joinTables.get(m) ?? []), `_${relationName}`])
+      }
       if (!parsed && sides.length === 2) {
         // without referential actions, assume the worst: a change on either side cascades
         for (const [holder, referenced] of [
@@ -175,6 +189,40 @@ export class SchemaGraph {
     }
     for (const f of fields) if (referenced.has(f)) return true
     return false
+  }
+
+  /**
+   * What a read of these models depends on: the models (first, for stats), their tables and
+   * implicit join tables named as every adapter names them, and ANY_TABLE — so a Drizzle
+   * process writing the same tables through the same store invalidates this read.
+   */
+  readDependencies(models: readonly string[]): string[] {
+    return [...new Set([...models, ...this.tablesOf(models), ANY_TABLE])]
+  }
+
+  /** What a write touching `models` invalidates (`undefined`: it cannot be told — everything). */
+  writeDependencies(models: readonly string[] | undefined): string[] {
+    if (models === undefined)
+      return [
+        ...new Set([
+          ...this.allModels(),
+          ...this.tablesOf(this.allModels()),
+          ANY_TABLE,
+          UNKNOWN_READS,
+        ]),
+      ]
+    return [...new Set([...models, ...this.tablesOf(models), UNKNOWN_READS])]
+  }
+
+  private tablesOf(models: readonly string[]): string[] {
+    const out: string[] = []
+    for (const m of models) {
+      const info = this.models.get(m)
+      if (!info) continue
+      out.push(tableDependency(info.table, this.provider))
+      for (const j of this.joinTables.get(m) ?? []) out.push(tableDependency(j, this.provider))
+    }
+    return out
   }
 
   /** Every model, for writes whose effect cannot be told. */
