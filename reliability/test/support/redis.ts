@@ -1,0 +1,100 @@
+// Redis helpers for the reliability suite (copied from packages/core/test/support, trimmed):
+// a KeyvRedis adapter that reconnects quickly, unique namespaces, and a redis-server of the
+// test's own on a spare loopback port so a test can kill, freeze and restart it.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { connect, createServer } from 'node:net'
+import KeyvRedis from '@keyv/redis'
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A KeyvRedis adapter of its own (querycache turns on throwOnErrors), reconnecting within 0.5 s. */
+export function redisAdapter(url = REDIS_URL): KeyvRedis<string> {
+  const { hostname, port } = new URL(url)
+  return new KeyvRedis<string>({
+    url,
+    socket: {
+      host: hostname,
+      port: Number(port || 6379),
+      connectTimeout: 500,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+    },
+  })
+}
+
+/** A namespace no other test uses (querycache allows [A-Za-z0-9_.-]{1,64}). */
+export function uniqueNamespace(label: string): string {
+  return `rel-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 24)}-${randomUUID().slice(0, 8)}`
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+/** A redis-server of the test's own on a spare loopback port (no persistence). */
+export class OwnRedis {
+  private child: ChildProcess | undefined
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    )
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline) {
+      if (await canConnect(this.port)) return
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    throw new Error(`redis-server did not start on port ${this.port}`)
+  }
+
+  /** SIGKILL: the server dies with everything it held. */
+  async stop(): Promise<void> {
+    const child = this.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Every key of a namespace in a Redis (SCAN, never KEYS). */
+export async function scanNamespace(adapter: KeyvRedis<string>, namespace: string) {
+  // a single-node client (this suite never uses a cluster)
+  const client = (await adapter.getClient()) as unknown as {
+    scanIterator(o: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
+  }
+  const keys: string[] = []
+  for await (const batch of client.scanIterator({ MATCH: `${namespace}:*`, COUNT: 500 })) {
+    if (Array.isArray(batch)) keys.push(...batch)
+    else keys.push(batch as string)
+  }
+  return keys.sort()
+}
