@@ -24,6 +24,14 @@ export interface SuiteResult {
   samples: Sample[]
   targets: Target[]
   facts: Record<string, string | number>
+  /** How something was measured, in a sentence each (printed and put in the README). */
+  notes?: string[]
+}
+
+/** A task with an untimed hook run before each of its iterations (e.g. forcing a cache miss). */
+export interface TaskSpec {
+  fn: () => unknown
+  beforeEach?: () => void | Promise<void>
 }
 
 /**
@@ -32,15 +40,24 @@ export interface SuiteResult {
  */
 export async function sideBySide(
   group: string,
-  tasks: Record<string, () => unknown>,
+  tasks: Record<string, (() => unknown) | TaskSpec>,
+  ms = 1500,
 ): Promise<Sample[]> {
   const bench = new Bench({
-    time: smoke ? 20 : 1500,
+    time: smoke ? 20 : ms,
     warmupTime: smoke ? 5 : 300,
     iterations: smoke ? 5 : 50,
     warmupIterations: smoke ? 2 : 20,
   })
-  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn as () => Promise<void>)
+  for (const [name, task] of Object.entries(tasks)) {
+    const spec = typeof task === 'function' ? { fn: task } : task
+    // beforeEach runs before every iteration, outside the timed section
+    bench.add(
+      name,
+      spec.fn as () => Promise<void>,
+      spec.beforeEach ? { beforeEach: spec.beforeEach } : {},
+    )
+  }
   progress(`${group}: ${Object.keys(tasks).join(', ')}`)
   await bench.run()
   return bench.tasks.map((task) => {
@@ -81,10 +98,25 @@ export function target(
 ): Target {
   return {
     name,
-    value: `${ratio.toFixed(unit === '%' ? 1 : 1)}${unit}`,
+    value: `${ratio.toFixed(1)}${unit}`,
     goal: `${atMost ? '≤' : '≥'} ${goal}${unit}`,
     met: atMost ? ratio <= goal : ratio >= goal,
   }
+}
+
+/** A figure that must equal `goal` (within `tolerance`), e.g. round trips per hit. */
+export function targetExactly(name: string, value: number, goal: number, tolerance = 0.01): Target {
+  return {
+    name,
+    value: `${Number(value.toFixed(3))}`,
+    goal: `= ${goal}`,
+    met: Math.abs(value - goal) <= tolerance,
+  }
+}
+
+/** Overhead of `slow` over `base`, by median, in percent of `base`. */
+export function overheadPercent(slow: Sample, base: Sample): number {
+  return ((slow.p50 - base.p50) / base.p50) * 100
 }
 
 export function progress(message: string): void {
@@ -108,4 +140,44 @@ export async function throughput(
     }),
   )
   return Math.round(count / (ms / 1000))
+}
+
+/**
+ * Runs tasks round-robin (one call of each per round, order alternating), timing each call, so
+ * slow drift of the database or the machine hits every task alike: for small differences between
+ * slow tasks, such as the overhead of a cache miss over the bare query.
+ */
+export async function interleaved(
+  group: string,
+  tasks: Record<string, TaskSpec>,
+  ms = 3000,
+): Promise<Sample[]> {
+  const entries = Object.entries(tasks)
+  progress(`${group} (interleaved): ${entries.map(([n]) => n).join(', ')}`)
+  const times = new Map<string, number[]>(entries.map(([n]) => [n, []]))
+  const warmup = smoke ? 2 : 20
+  const minRounds = smoke ? 5 : 50
+  const until = performance.now() + (smoke ? 20 : ms)
+  for (let round = 0; round < warmup + minRounds || performance.now() < until; round++) {
+    const order = round % 2 === 0 ? entries : [...entries].reverse()
+    for (const [name, spec] of order) {
+      await spec.beforeEach?.()
+      const start = performance.now()
+      await spec.fn()
+      const elapsed = performance.now() - start
+      if (round >= warmup) times.get(name)!.push(elapsed)
+    }
+  }
+  return entries.map(([name]) => {
+    const t = times.get(name)!.sort((a, b) => a - b)
+    const at = (q: number) => t[Math.min(t.length - 1, Math.floor(q * t.length))]! * 1000
+    return {
+      group,
+      name,
+      p50: at(0.5),
+      p99: at(0.99),
+      mean: (t.reduce((a, b) => a + b, 0) / t.length) * 1000,
+      samples: t.length,
+    }
+  })
 }

@@ -27,10 +27,21 @@ lines.push('', '| target | measured | goal | |', '| --- | --- | --- | --- |')
 for (const r of Object.values(results))
   for (const t of r.targets)
     lines.push(`| ${t.name} | ${t.value} | ${t.goal} | ${t.met ? 'met' : '**not met**'} |`)
-lines.push('', '| group | query | p50 µs | p99 µs |', '| --- | --- | ---: | ---: |')
+const notes = Object.values(results).flatMap((r) => r.notes ?? [])
+if (notes.length > 0) lines.push('', ...[...new Set(notes)].map((n) => `- ${n}`))
+lines.push(
+  '',
+  '<details><summary>Latency of every task (µs)</summary>',
+  '',
+  '| group | task | p50 µs | p99 µs | samples |',
+  '| --- | --- | ---: | ---: | ---: |',
+)
 for (const r of Object.values(results))
   for (const s of r.samples)
-    lines.push(`| ${s.group} | ${s.name} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} |`)
+    lines.push(
+      `| ${s.group} | ${s.name} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.samples} |`,
+    )
+lines.push('', '</details>')
 for (const [name, r] of Object.entries(results)) {
   if (Object.keys(r.facts).length === 0) continue
   lines.push(

@@ -1,10 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { arch, cpus, platform, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { versions as measuredVersions, startRedis } from './fixtures.js'
 import { type Sample, type SuiteResult, smoke, type Target } from './harness.js'
 import { coreSuite } from './suites/core.js'
+import { drizzleSuite } from './suites/drizzle.js'
+import { prismaSuite } from './suites/prisma.js'
 
-const suites: Record<string, () => Promise<SuiteResult>> = { core: coreSuite }
+const redis = await startRedis()
+const suites: Record<string, () => Promise<SuiteResult>> = {
+  core: coreSuite,
+  prisma: () => prismaSuite(redis),
+  drizzle: () => drizzleSuite(redis),
+}
 
 const only = process.argv
   .find((a) => a.startsWith('--only='))
@@ -12,10 +20,18 @@ const only = process.argv
   .split(',')
 const results: Record<string, SuiteResult> = {}
 console.error(`querycache bench${smoke ? ' (smoke run: few iterations, figures meaningless)' : ''}`)
-for (const [name, run] of Object.entries(suites)) {
-  if (only && !only.includes(name)) continue
-  results[name] = await run()
+const started = performance.now()
+let versions: Record<string, string>
+try {
+  for (const [name, run] of Object.entries(suites)) {
+    if (only && !only.includes(name)) continue
+    results[name] = await run()
+  }
+  versions = await measuredVersions(await redis.version())
+} finally {
+  await redis.stop()
 }
+const seconds = Math.round((performance.now() - started) / 1000)
 
 const targets: Target[] = Object.values(results).flatMap((r) => r.targets)
 const samples: Sample[] = Object.values(results).flatMap((r) => r.samples)
@@ -29,6 +45,8 @@ console.table(
     result: t.met ? 'met' : 'NOT MET',
   })),
 )
+console.log('Versions')
+console.table(versions)
 console.log('Latency (µs)')
 console.table(
   samples.map((s) => ({
@@ -39,9 +57,11 @@ console.table(
     samples: s.samples,
   })),
 )
+console.log(`(${seconds} s)`)
 for (const [name, r] of Object.entries(results)) {
   console.log(`${name}: facts`)
   console.table(r.facts)
+  for (const note of r.notes ?? []) console.log(`  - ${note}`)
 }
 
 const machine = {
@@ -51,11 +71,15 @@ const machine = {
   os: `${platform()} ${arch()}`,
   node: process.version,
   date: new Date().toISOString(),
+  seconds,
 }
 if (!smoke) {
   const dir = join(import.meta.dirname, '..', 'results')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`)
+  writeFileSync(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ machine, versions, results }, null, 2)}\n`,
+  )
   console.log(
     `raw results: bench/results/latest.json (regenerate the README section with: pnpm --filter @querycache/bench readme)`,
   )

@@ -1,0 +1,97 @@
+// Runs one benchmark case in a hot loop, for CPU profiling:
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
+// Cases: prisma-findmany-hit, prisma-findmany-miss (invalidates first), prisma-findunique-hit, drizzle-join-hit, drizzle-join-builtin,
+// drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench.
+import { createQueryCache, memoryStore } from '@querycache/core'
+import { withQueryCache } from '@querycache/drizzle'
+import { cacheExtension } from '@querycache/prisma'
+import type { BlogClient } from '@querycache/schema'
+import * as s from '@querycache/schema/drizzle/pg'
+import { desc, eq } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
+import { seededDatabase } from './fixtures.js'
+import { MapCache } from './suites/drizzle.js'
+
+const [name = 'drizzle-join-hit', secondsArg = '5'] = process.argv.slice(2)
+const db = await seededDatabase('postgresql')
+const pool = new pg.Pool({ connectionString: db.url })
+const prisma = db.client()
+const cache = createQueryCache({ store: memoryStore(), ttl: null })
+
+const join = (d: any) =>
+  d
+    .select({ post: s.posts, author: s.users })
+    .from(s.posts)
+    .innerJoin(s.users, eq(s.posts.authorId, s.users.id))
+    .where(eq(s.posts.published, true))
+    .orderBy(desc(s.posts.createdAt))
+    .limit(20)
+const ours = () => withQueryCache(drizzle({ client: pool, schema: s }), { cache, name: 'p' }) as any
+const cached = () => prisma.$extends(cacheExtension({ cache })) as unknown as BlogClient
+
+const cases: Record<string, () => () => Promise<unknown>> = {
+  'prisma-findmany-hit': () => {
+    const c = cached()
+    return () =>
+      c.post.findMany({
+        where: { published: true },
+        include: { author: true },
+        orderBy: { createdAt: 'desc' },
+        take: 20,
+      })
+  },
+  'prisma-findmany-miss': () => {
+    const c = cached() as BlogClient & { $cache: typeof cache }
+    return async () => {
+      await c.$cache.invalidateModel('Post')
+      return c.post.findMany({
+        where: { published: true },
+        include: { author: true },
+        orderBy: { createdAt: 'desc' },
+        take: 20,
+      })
+    }
+  },
+  'prisma-findunique-hit': () => {
+    const c = cached()
+    return () => c.post.findUnique({ where: { id: 42 } })
+  },
+  'drizzle-join-hit': () => {
+    const d = ours()
+    return async () => join(d)
+  },
+  'drizzle-join-builtin': () => {
+    const d = drizzle({ client: pool, schema: s, cache: new MapCache(true) })
+    return async () => join(d)
+  },
+  'drizzle-join-uncached': () => {
+    const d = drizzle({ client: pool, schema: s })
+    return async () => join(d)
+  },
+  'drizzle-byid-hit': () => {
+    const d = ours()
+    return async () => d.select().from(s.posts).where(eq(s.posts.id, 42))
+  },
+}
+const make = cases[name]
+if (!make) throw new Error(`unknown case ${name}; one of ${Object.keys(cases).join(', ')}`)
+const run = make()
+try {
+  await run()
+  const until = performance.now() + Number(secondsArg) * 1000
+  let n = 0
+  const started = performance.now()
+  while (performance.now() < until) {
+    await run()
+    n++
+  }
+  console.log(
+    `${name}: ${n} calls, ${(((performance.now() - started) / n) * 1000).toFixed(1)} µs/call`,
+  )
+} finally {
+  await cache.close()
+  await prisma.$disconnect()
+  await pool.end()
+  await db.drop()
+}

@@ -1,0 +1,336 @@
+// Drizzle: the same select / join / relational reads uncached vs a querycache hit vs Drizzle's own
+// cache (a Map-backed `Cache` subclass as in Drizzle's docs), on SQLite (libsql) and PostgreSQL
+// (node-postgres), same data, same run.
+import { createClient } from '@libsql/client'
+import { createQueryCache, memoryStore, type QueryCache } from '@querycache/core'
+import { withQueryCache } from '@querycache/drizzle'
+import * as pgSchema from '@querycache/schema/drizzle/pg'
+import * as sqliteSchema from '@querycache/schema/drizzle/sqlite'
+import { desc, eq, getTableName, is, Table } from 'drizzle-orm'
+import { Cache, type MutationOption } from 'drizzle-orm/cache/core'
+import type { CacheConfig } from 'drizzle-orm/cache/core/types'
+import { drizzle as libsqlDrizzle } from 'drizzle-orm/libsql'
+import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
+import { type BenchRedis, PROVIDERS, type Provider, seededDatabase, short } from '../fixtures.js'
+import {
+  find,
+  interleaved,
+  overheadPercent,
+  type Sample,
+  type SuiteResult,
+  sideBySide,
+  speedup,
+  type Target,
+  target,
+} from '../harness.js'
+import { HIT_GOAL, MISS_METHOD, round } from './prisma.js'
+import { hitsAndMisses, sameData, storedEntry } from './shared.js'
+
+/**
+ * Drizzle's built-in cache over an in-memory Map, written as Drizzle's docs write a custom cache:
+ * strategy 'all', get / put (remembering which keys each table's queries used) / onMutate.
+ * `copy: true` stores JSON text and parses it on every hit, as the docs' Keyv store does by
+ * default (and as querycache does: a hit is a fresh copy); `copy: false` hands back the very
+ * object it was given, the fastest any Map-backed cache can be.
+ *
+ * The JSON copy keeps only what Drizzle reads back, exactly what querycache stores: libsql's rows
+ * (array-like objects whose indices JSON would drop) become arrays, a pg Result becomes `{ rows }`
+ * (Keyv's default serializer would keep the whole Result, which is slower, and lose libsql's
+ * indices, which breaks the hit).
+ */
+export class MapCache extends Cache {
+  private readonly map = new Map<string, unknown>()
+  private readonly keysByTable = new Map<string, Set<string>>()
+  constructor(private readonly copy: boolean) {
+    super()
+  }
+  override strategy(): 'explicit' | 'all' {
+    return 'all'
+  }
+  override async get(key: string): Promise<any[] | undefined> {
+    const v = this.map.get(key)
+    return v === undefined ? undefined : this.copy ? JSON.parse(v as string) : (v as any[])
+  }
+  override async put(
+    key: string,
+    response: any,
+    tables: string[],
+    _isTag: boolean,
+    _config?: CacheConfig,
+  ): Promise<void> {
+    this.map.set(key, this.copy ? JSON.stringify(response, driverRows) : response)
+    for (const table of tables) {
+      const keys = this.keysByTable.get(table) ?? new Set()
+      keys.add(key)
+      this.keysByTable.set(table, keys)
+    }
+  }
+  override async onMutate(params: MutationOption): Promise<void> {
+    const tags = params.tags === undefined ? [] : [params.tags].flat()
+    for (const tag of tags) this.map.delete(tag)
+    const tables = params.tables === undefined ? [] : [params.tables].flat()
+    for (const t of tables) {
+      const name = is(t, Table) ? getTableName(t) : (t as string)
+      for (const key of this.keysByTable.get(name) ?? []) this.map.delete(key)
+      this.keysByTable.delete(name)
+    }
+  }
+  get size(): number {
+    return this.map.size
+  }
+}
+
+function driverRows(_key: string, v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
+  const length = Object.getOwnPropertyDescriptor(v, 'length')
+  if (length && !length.enumerable && typeof length.value === 'number')
+    return Array.prototype.slice.call(v)
+  const proto = Object.getPrototypeOf(v)
+  const rows = (v as { rows?: unknown }).rows
+  if (proto !== Object.prototype && proto !== null && Array.isArray(rows)) return { rows }
+  return v
+}
+
+/**
+ * The driver client, except that each distinct statement goes to the database once and is then
+ * answered from memory with the same result object: Drizzle with this client is the floor of any
+ * cache that sits behind Drizzle's query builder (SQL building and row mapping still run).
+ */
+function answeringFromMemory<T extends object>(client: T): T {
+  const seen = new Map<string, Promise<unknown>>()
+  return new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
+      if ((property !== 'query' && property !== 'execute') || typeof value !== 'function')
+        return typeof value === 'function' ? value.bind(target) : value
+      return (...args: unknown[]) => {
+        const key = JSON.stringify(args)
+        let answer = seen.get(key)
+        if (!answer) {
+          answer = Promise.resolve(value.apply(target, args))
+          seen.set(key, answer)
+        }
+        return answer
+      }
+    },
+  })
+}
+
+type Db = any
+type Schema = typeof pgSchema | typeof sqliteSchema
+type Read = (db: Db, s: Schema) => Promise<unknown>
+
+const QUERIES: Record<string, Read> = {
+  'select by id': async (db, s) => db.select().from(s.posts).where(eq(s.posts.id, 42)),
+  'select 20 rows join author': async (db, s) =>
+    db
+      .select({ post: s.posts, author: s.users })
+      .from(s.posts)
+      .innerJoin(s.users, eq(s.posts.authorId, s.users.id))
+      .where(eq(s.posts.published, true))
+      .orderBy(desc(s.posts.createdAt))
+      .limit(20),
+  'relational findMany 20 with author': async (db, s) =>
+    db.query.posts.findMany({
+      where: eq(s.posts.published, true),
+      with: { author: true },
+      orderBy: desc(s.posts.createdAt),
+      limit: 20,
+    }),
+}
+const JOIN = 'select 20 rows join author'
+const RELATIONAL = 'relational findMany 20 with author'
+
+export async function drizzleSuite(redis: BenchRedis): Promise<SuiteResult> {
+  const result: SuiteResult = { samples: [], targets: [], facts: {} }
+  for (const provider of PROVIDERS) {
+    const r = await onProvider(provider, redis)
+    result.samples.push(...r.samples)
+    result.targets.push(...r.targets)
+    Object.assign(result.facts, r.facts)
+  }
+  result.notes = [
+    MISS_METHOD,
+    '"Drizzle cache" is Drizzle\'s built-in cache with a Map-backed `Cache` subclass (strategy `all`, get/put/onMutate as in Drizzle\'s docs). "JSON copy" stores JSON text and parses it per hit, as the docs\' Keyv store and querycache do; "by reference" returns the stored object itself. "Map store" is querycache over the same kind of store (`createQueryCache({ store: new Map() })`).',
+    '"floor" is a plain Drizzle db whose driver client answers each statement from memory after its first run: Drizzle still builds the SQL and maps the rows, which no cache behind Drizzle\'s query builder can avoid.',
+  ]
+  return result
+}
+
+async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteResult> {
+  const P = short(provider)
+  const db = await seededDatabase(provider)
+  const s: Schema = provider === 'sqlite' ? sqliteSchema : pgSchema
+  const libsql = provider === 'sqlite' ? createClient({ url: db.url }) : undefined
+  const pool = provider === 'postgresql' ? new pg.Pool({ connectionString: db.url }) : undefined
+  const make = (cache?: Cache, client: 'real' | 'memory' = 'real'): Db =>
+    libsql
+      ? libsqlDrizzle({
+          client: client === 'real' ? libsql : answeringFromMemory(libsql),
+          schema: sqliteSchema,
+          ...(cache ? { cache } : {}),
+        })
+      : pgDrizzle({
+          client: client === 'real' ? pool! : answeringFromMemory(pool!),
+          schema: pgSchema,
+          ...(cache ? { cache } : {}),
+        })
+  const caches: QueryCache[] = []
+  const ours = (cache: QueryCache): Db & { $cache: QueryCache } => {
+    caches.push(cache)
+    return withQueryCache(make(), { cache, name: `bench-${provider}` }) as Db
+  }
+  const plain = make()
+  const memory = ours(createQueryCache({ store: memoryStore(), ttl: null }))
+  const onMap = ours(createQueryCache({ store: new Map(), ttl: null }))
+  const onRedis = ours(
+    createQueryCache({
+      store: redis.adapter(),
+      namespace: `bench-drizzle-${provider}`,
+      ttl: null,
+      timeoutMs: 1000,
+    }),
+  )
+  const memoryMiss = ours(createQueryCache({ store: memoryStore(), ttl: null }))
+  const drizzleCopy = new MapCache(true)
+  const drizzleRef = new MapCache(false)
+  const builtinCopy = make(drizzleCopy)
+  const builtinRef = make(drizzleRef)
+  const floor = make(undefined, 'memory')
+
+  const samples: Sample[] = []
+  const targets: Target[] = []
+  const facts: Record<string, string | number> = {}
+  try {
+    for (const [name, read] of Object.entries(QUERIES)) {
+      const group = `Drizzle ${P}: ${name}`
+      const uncachedResult = await read(plain, s)
+      const before = { copy: drizzleCopy.size, ref: drizzleRef.size }
+      for (const d of [memory, onMap, onRedis, builtinCopy, builtinRef, floor]) {
+        await read(d, s)
+        if (!sameData(await read(d, s), uncachedResult))
+          throw new Error(`${group}: a cached result differs from the uncached result`)
+      }
+      // Drizzle's cache does not cache every read (its relational queries go to the database)
+      const drizzleCaches = drizzleCopy.size > before.copy && drizzleRef.size > before.ref
+      const tasks: Parameters<typeof sideBySide>[1] = {
+        uncached: () => read(plain, s),
+        'querycache hit (memory store)': () => read(memory, s),
+        'querycache hit (Map store)': () => read(onMap, s),
+        'querycache hit (redis)': () => read(onRedis, s),
+        'floor: Drizzle, driver answering from memory': () => read(floor, s),
+      }
+      if (drizzleCaches) {
+        tasks['Drizzle cache hit (Map, JSON copy)'] = () => read(builtinCopy, s)
+        tasks['Drizzle cache hit (Map, by reference)'] = () => read(builtinRef, s)
+      }
+      let payloadBytes = 0
+      if (name === JOIN) {
+        const probe = memoryStore()
+        await read(ours(createQueryCache({ store: probe, ttl: null })), s)
+        const json = await storedEntry(probe)
+        payloadBytes = Buffer.byteLength(json)
+        const limit = new Map([['k', json]])
+        tasks['Map.get + JSON.parse (limit)'] = () => JSON.parse(limit.get('k')!)
+      }
+      const watched = {
+        hits: [memory.$cache, onMap.$cache, onRedis.$cache],
+        misses: [memoryMiss.$cache],
+      }
+      const counted = hitsAndMisses(watched)
+      const sample = await sideBySide(group, tasks)
+      const missGroup = `${group}, misses`
+      const misses = await interleaved(missGroup, {
+        uncached: { fn: () => read(plain, s) },
+        'querycache miss (memory store)': {
+          fn: () => read(memoryMiss, s),
+          beforeEach: () => memoryMiss.$cache.invalidateModels(['posts']),
+        },
+      })
+      const after = hitsAndMisses(watched)
+      if (after.hitMisses !== counted.hitMisses)
+        throw new Error(`${group}: ${after.hitMisses - counted.hitMisses} misses in the hit tasks`)
+      if (after.missHits !== counted.missHits)
+        throw new Error(`${group}: ${after.missHits - counted.missHits} hits in the miss task`)
+      samples.push(...sample, ...misses)
+
+      const uncached = find(sample, group, 'uncached')
+      const hit = find(sample, group, 'querycache hit (memory store)')
+      const mapHit = find(sample, group, 'querycache hit (Map store)')
+      targets.push(
+        target(
+          `Drizzle ${P}: memory hit vs uncached, ${name}`,
+          speedup(hit, uncached),
+          HIT_GOAL[provider],
+        ),
+      )
+      const missPct = overheadPercent(
+        find(misses, missGroup, 'querycache miss (memory store)'),
+        find(misses, missGroup, 'uncached'),
+      )
+      facts[`${P} ${name}: memory hit speedup`] = round(speedup(hit, uncached))
+      facts[`${P} ${name}: redis hit speedup`] = round(
+        speedup(find(sample, group, 'querycache hit (redis)'), uncached),
+      )
+      facts[`${P} ${name}: memory miss overhead (%)`] = round(missPct)
+      const floorSample = find(sample, group, 'floor: Drizzle, driver answering from memory')
+      facts[`${P} ${name}: best speedup any cache behind Drizzle could reach (uncached / floor)`] =
+        round(speedup(floorSample, uncached))
+      facts[`${P} ${name}: Drizzle's own share of a querycache memory hit (floor / hit, %)`] =
+        round((floorSample.p50 / hit.p50) * 100, 1)
+      if (provider === 'postgresql')
+        targets.push(
+          target(`Drizzle ${P}: miss overhead (memory store), ${name}`, missPct, 15, '%', true),
+        )
+      if (drizzleCaches) {
+        const copy = find(sample, group, 'Drizzle cache hit (Map, JSON copy)')
+        const ref = find(sample, group, 'Drizzle cache hit (Map, by reference)')
+        targets.push(
+          target(
+            `Drizzle ${P}: querycache hit vs Drizzle cache hit, same store (Map, JSON copy), ${name}`,
+            speedup(mapHit, copy),
+            3,
+          ),
+        )
+        facts[`${P} ${name}: querycache (Map) vs Drizzle cache (Map, by reference)`] = round(
+          speedup(mapHit, ref),
+        )
+        facts[`${P} ${name}: querycache (memory store) vs Drizzle cache (Map, JSON copy)`] = round(
+          speedup(hit, copy),
+        )
+      } else {
+        facts[`${P} ${name}: Drizzle cache`] = 'not cached by Drizzle (no entry was put)'
+      }
+      if (name === RELATIONAL && drizzleCaches)
+        facts[`${P} ${name}: Drizzle cache`] = 'cached by Drizzle'
+      if (name === JOIN) {
+        const limit = find(sample, group, 'Map.get + JSON.parse (limit)')
+        facts[`${P} ${name}: payload bytes`] = payloadBytes
+        targets.push(
+          target(
+            `Drizzle ${P}: memory hit vs Map.get + JSON.parse of the same payload (${name})`,
+            hit.p50 / limit.p50,
+            3,
+            '×',
+            true,
+          ),
+        )
+        if (provider === 'postgresql')
+          targets.push(
+            target(
+              `Drizzle ${P}: Redis hit vs uncached join (${name})`,
+              speedup(find(sample, group, 'querycache hit (redis)'), uncached),
+              3,
+            ),
+          )
+      }
+    }
+    return { samples, targets, facts }
+  } finally {
+    for (const c of caches) await c.close().catch(() => {})
+    libsql?.close()
+    await pool?.end().catch(() => {})
+    await db.drop()
+  }
+}
