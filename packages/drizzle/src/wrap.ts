@@ -81,7 +81,10 @@ interface TxState {
 
 interface ReadPlan {
   kind: 'read'
+  /** What the read depends on: its tables, the tables whose writes change them, `*`. */
   models: string[]
+  /** The tables it reads (what `tables` options apply to). */
+  tables: string[]
   bypass: boolean
 }
 
@@ -130,6 +133,15 @@ class Engine {
   private readonly tableOptions = new Map<string, false | { ttl?: number | null | undefined }>()
   /** model → models a write to it also changes */
   private readonly graph = new Map<string, Set<string>>()
+  /** model → models whose writes also change it (the same edges, read the other way) */
+  private readonly upstream = new Map<string, Set<string>>()
+  /**
+   * True when a transaction runs on the connection the db itself uses (a node-postgres `Client`
+   * or a mysql2 `Connection`, not a pool): reads on the db then see its uncommitted rows.
+   */
+  readonly sharedSession: boolean
+  /** Open transactions on a shared session; reads through the db bypass the cache meanwhile. */
+  openSharedTransactions = 0
   readonly dialect: { sqlToQuery(sql: unknown): { sql: string; params: unknown[] } }
 
   constructor(db: object, options: DrizzleCacheOptions) {
@@ -164,6 +176,14 @@ class Engine {
         'withQueryCache: scope must be a function returning a string or undefined',
       )
     this.scope = options.scope
+    const client = dbRecord.$client ?? dbRecord.session?.client
+    this.sharedSession =
+      (this.family === 'pg' &&
+        typeof client?.query === 'function' &&
+        typeof client?.totalCount !== 'number') ||
+      (this.family === 'mysql' &&
+        typeof client?.query === 'function' &&
+        typeof client?.getConnection !== 'function')
     const name = options.name ?? deriveName(dbRecord.session)
     this.id = `${dialectKind}:${name}`
     for (const [table, o] of Object.entries(options.tables ?? {}))
@@ -206,6 +226,31 @@ class Engine {
       this.graph.set(from, set)
     }
     set.add(to)
+    let up = this.upstream.get(to)
+    if (!up) {
+      up = new Set()
+      this.upstream.set(to, up)
+    }
+    up.add(from)
+  }
+
+  /**
+   * The models whose writes can change these (foreign-key actions, declared dependencies),
+   * transitively. A read depends on them too: the process that writes them may not know this
+   * table's foreign keys (it never used the table), but the reader always does.
+   */
+  private upstreamOf(models: Iterable<string>): Set<string> {
+    const out = new Set<string>()
+    const stack = [...models]
+    while (stack.length > 0) {
+      const m = stack.pop()!
+      for (const u of this.upstream.get(m) ?? []) {
+        if (out.has(u)) continue
+        out.add(u)
+        stack.push(u)
+      }
+    }
+    return out
   }
 
   /** The models, plus every model reachable through dependencies and foreign-key actions. */
@@ -270,13 +315,15 @@ class Engine {
     const models = [...deps.models]
     if (first && deps.models.has(first))
       models.sort((a, b) => Number(b === first) - Number(a === first))
+    const tables = [...models]
+    for (const u of this.upstreamOf(deps.models)) if (!deps.models.has(u)) models.push(u)
     if (deps.uncertain) models.push(UNKNOWN_READS)
     models.push(ALL)
     const bypass =
       isLockingRead(sqlText) ||
       Boolean(builder.config?.lockingClause) ||
-      models.some((m) => this.tableOptions.get(m) === false)
-    return { kind: 'read', models, bypass }
+      tables.some((m) => this.tableOptions.get(m) === false)
+    return { kind: 'read', models, tables, bypass }
   }
 
   /** Whether and how a read is cached, from `$withCache` and the wrapper's options. */
@@ -292,7 +339,7 @@ class Engine {
     if (cc?.enable === false) return undefined
     if (!this.auto && !cc?.enable) return undefined
     let ttl: number | null | undefined = this.ttl
-    for (const m of plan.models) {
+    for (const m of plan.tables) {
       const o = this.tableOptions.get(m)
       if (o && o.ttl !== undefined) ttl = minTtl(ttl, o.ttl)
     }
@@ -589,8 +636,22 @@ function hookFresh<T>(obj: T, engine: Engine, tx: TxState | undefined): T {
   if (prepareKey) {
     const prepare = record[prepareKey] as (...args: unknown[]) => unknown
     define(record, prepareKey, function (this: Record<string, any>, ...args: unknown[]) {
-      return hookPrepared(prepare.apply(this, args), this, engine, tx)
+      return hookPrepared(prepare.apply(this, args), this, engine, tx, userValuesCall)
     })
+    // a select's `.values()` returns the driver's own rows (libsql: arrays with named columns),
+    // which a cache cannot reproduce: it is never cached. It prepares synchronously, so a flag
+    // set around the call reaches hookPrepared.
+    if (typeof record.values === 'function' && /Select/.test(entityKind(record) ?? '')) {
+      const values = record.values as (...args: unknown[]) => unknown
+      define(record, 'values', function (this: unknown, ...args: unknown[]) {
+        userValuesCall = true
+        try {
+          return values.apply(this, args)
+        } finally {
+          userValuesCall = false
+        }
+      })
+    }
     addWithCache(record)
     return obj
   }
@@ -605,11 +666,15 @@ function hookFresh<T>(obj: T, engine: Engine, tx: TxState | undefined): T {
   return obj
 }
 
+/** Set while a select builder's own `.values()` runs (see hookFresh). */
+let userValuesCall = false
+
 function hookPrepared(
   prepared: unknown,
   builder: Record<string, any>,
   engine: Engine,
   tx: TxState | undefined,
+  rawValues = false,
 ): unknown {
   const p = prepared as Record<string | symbol, any> | null
   if (!p || typeof p.queryWithCache !== 'function' || p[HOOKED]) return prepared
@@ -624,7 +689,7 @@ function hookPrepared(
     } catch {
       // cannot analyse: don't cache, and treat a write as touching everything
       plan = /^\s*(?:select|with)\b/i.test(sqlText)
-        ? { kind: 'read', models: [], bypass: true }
+        ? { kind: 'read', models: [], tables: [], bypass: true }
         : { kind: 'write', models: new Set([ALL]) }
     }
     analysed = { sql: sqlText, plan }
@@ -655,10 +720,13 @@ function hookPrepared(
       // only results Drizzle maps afterwards are cached (raw driver rows, mapped on every hit)
       const mapped = Boolean(this.fields || this.customResultMapper)
       const resolved =
-        tx || !mapped
+        tx || !mapped || rawValues || engine.openSharedTransactions > 0
           ? undefined
           : safe(() => engine.resolveRead(builder, plan, sql, params, 'rows'))
-      if (!resolved) return original.call(this, sql, params, query)
+      if (!resolved) {
+        if (mapped) engine.cache.recordBypass()
+        return original.call(this, sql, params, query)
+      }
       return original.call(this, sql, params, () =>
         engine.cachedRead(resolved, query, (v) => toPlain(v) as never),
       )
@@ -777,11 +845,28 @@ async function transaction(
 ): Promise<unknown> {
   // nested transactions (savepoints) queue into the outermost one
   const state = outer ?? { models: new Set<string>() }
-  const args: unknown[] = [(inner: object) => fn(wrapDatabase(inner, engine, state))]
+  let callbackReturned = false
+  const args: unknown[] = [
+    async (inner: object) => {
+      const result = await fn(wrapDatabase(inner, engine, state))
+      callbackReturned = true
+      return result
+    },
+  ]
   if (config !== undefined) args.push(config)
-  const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-  if (!outer) await engine.invalidate(state.models, undefined)
-  return result
+  if (outer) return (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+  if (engine.sharedSession) engine.openSharedTransactions++
+  let committed = false
+  try {
+    const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+    committed = true
+    return result
+  } finally {
+    if (engine.sharedSession) engine.openSharedTransactions--
+    // after COMMIT; on rollback (the callback threw, or tx.rollback()) nothing is applied, but a
+    // failure after the callback returned is a failed COMMIT, which may have applied
+    if (committed || callbackReturned) await engine.invalidate(state.models, undefined)
+  }
 }
 
 function makeFacade(engine: Engine): DrizzleQueryCache {
