@@ -5,9 +5,9 @@
 import type KeyvRedis from '@keyv/redis'
 import { CacheOptionError, createQueryCache, type QueryCache } from '@querycache/core'
 import type { BlogDatabase } from '@querycache/schema'
+import { redisAdapter, scanNamespace, uniqueNamespace } from '@querycache/testing/redis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ADAPTERS, openSubject, type Subject, smallBlog } from './support/blog.ts'
-import { redisAdapter, scanNamespace, uniqueNamespace } from './support/redis.ts'
 
 let db: BlogDatabase
 let admin: KeyvRedis<string>

@@ -5,10 +5,10 @@
 import type KeyvRedis from '@keyv/redis'
 import { createQueryCache, type QueryCache } from '@querycache/core'
 import type { BlogDatabase } from '@querycache/schema'
+import { FaultProxy } from '@querycache/testing/proxy'
+import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ADAPTERS, openSubject, type Subject, smallBlog } from './support/blog.ts'
-import { FaultProxy } from './support/proxy.ts'
-import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from './support/redis.ts'
 import { percentile, sleep, until } from './support/util.ts'
 
 const TIMEOUT_MS = 100

@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type BlogDatabase, createPostgresDatabase } from '@querycache/schema'
+import { REDIS_URL, uniqueNamespace } from '@querycache/testing/redis'
 import pg from 'pg'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
@@ -16,7 +17,6 @@ import {
   type WriteLog,
 } from './support/fuzz-check.ts'
 import type { WorkerReport } from './support/fuzz-worker.ts'
-import { REDIS_URL, uniqueNamespace } from './support/redis.ts'
 import { now } from './support/util.ts'
 
 const workerPath = fileURLToPath(new URL('./support/fuzz-worker.ts', import.meta.url))

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto'
 import type KeyvRedis from '@keyv/redis'
 import { createQueryCache, type QueryCache } from '@querycache/core'
 import { type BlogDatabase, POSTGRES_URL } from '@querycache/schema'
+import { redisAdapter, scanNamespace, uniqueNamespace } from '@querycache/testing/redis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ADAPTERS, openSubject, type Subject, smallBlog } from './support/blog.ts'
-import { redisAdapter, scanNamespace, uniqueNamespace } from './support/redis.ts'
 
 let db: BlogDatabase
 const role = `qc_rls_${randomUUID().replaceAll('-', '').slice(0, 10)}`

@@ -1,48 +1,5 @@
-// The example as a user runs it: the quickstart (identical to the README's block), and the demo
-// on the embedded default, on PostgreSQL + Redis, and with Redis unreachable.
-import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { POSTGRES_URL } from '@querycache/schema'
-import { demoProblems, runScript } from '@querycache/schema/demo-kit'
-import { describe, expect, test } from 'vitest'
+import { describeExample } from '@querycache/testing/examples'
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..')
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-test('the README shows the quickstart exactly as it runs here', () => {
-  const source = readFileSync(join(here, 'src', 'quickstart.ts'), 'utf8')
-  const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(source)?.[1]
-  expect(region).toBeTruthy()
-  const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8')
-  expect(readme).toContain(region!.trim())
-})
-
-test('the quickstart runs', async () => {
-  const { code, output } = await runScript(here, 'src/quickstart.ts')
-  expect(output).toMatch(/hits: 1/)
-  expect(code).toBe(0)
-})
-
-describe('the demo', () => {
-  test.each([
-    ['embedded SQLite + memory', {}],
-    ['PostgreSQL + Redis', { DATABASE_URL: POSTGRES_URL, REDIS_URL }],
-  ])('%s: hits after warm-up, fresh data after each write', async (_, env) => {
-    const { code, output } = await runScript(here, 'src/demo.ts', env)
-    expect(demoProblems(output), output).toEqual([])
-    expect(code, output).toBe(0)
-    if ('REDIS_URL' in env) expect(output).toContain('PostgreSQL + Redis')
-  })
-
-  test('Redis unreachable: a warning, then the in-memory cache', async () => {
-    const { code, output } = await runScript(here, 'src/demo.ts', {
-      REDIS_URL: 'redis://127.0.0.1:1',
-    })
-    expect(output).toContain(
-      'warning: Redis at REDIS_URL (127.0.0.1:1) is unreachable: running with the in-memory cache',
-    )
-    expect(demoProblems(output), output).toEqual([])
-    expect(code).toBe(0)
-  })
-})
+describeExample(join(dirname(fileURLToPath(import.meta.url)), '..'))

@@ -8,6 +8,7 @@ export type {
 export { createQueryCache, QueryCache } from './cache.js'
 export type { CodecType, Encoded } from './codec.js'
 export { Codec } from './codec.js'
+export { ANY_TABLE, tableDependency, UNKNOWN_READS } from './conventions.js'
 export {
   CacheOptionError,
   CodecError,
@@ -23,4 +24,3 @@ export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js'
 export { memoryStore } from './stores/memory.js'
 export type { StoreDriver } from './stores/types.js'
 export { defineStore } from './stores/types.js'
-export { ANY_TABLE, tableDependency, UNKNOWN_READS } from './conventions.js'

@@ -66,7 +66,8 @@ function write(value: unknown, ancestors: Set<object>): string {
       // class instances without toJSON (e.g. Prisma's DbNull vs JsonNull, both without own
       // properties) must not collide: their class name is part of the key
       const keys = Object.keys(record).sort()
-      out = proto !== Object.prototype && proto !== null ? `${proto.constructor?.name || 'O'}{` : '{'
+      out =
+        proto !== Object.prototype && proto !== null ? `${proto.constructor?.name || 'O'}{` : '{'
       let first = true
       for (const k of keys) {
         const v = record[k]

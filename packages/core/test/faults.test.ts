@@ -1,8 +1,8 @@
 import type KeyvRedis from '@keyv/redis'
+import { FaultProxy } from '@querycache/testing/proxy'
+import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQueryCache, type QueryCache } from '../src/index.js'
-import { FaultProxy } from './support/proxy.js'
-import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from './support/redis.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const TIMEOUT = 100

@@ -1,7 +1,7 @@
 import type KeyvRedis from '@keyv/redis'
+import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQueryCache, type QueryCacheError } from '../src/index.js'
-import { freePort, OwnRedis, redisAdapter, uniqueNamespace } from './support/redis.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

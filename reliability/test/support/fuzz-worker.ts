@@ -10,6 +10,7 @@ import { withQueryCache } from '@querycache/drizzle'
 import { cacheExtension } from '@querycache/prisma'
 import { connectBlogClient } from '@querycache/schema'
 import * as schema from '@querycache/schema/drizzle/pg'
+import { redisAdapter } from '@querycache/testing/redis'
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
@@ -20,7 +21,6 @@ import {
   type Table,
   type WriteLog,
 } from './fuzz-check.ts'
-import { redisAdapter } from './redis.ts'
 import { now, rng } from './util.ts'
 
 const env = (name: string) => {

@@ -1,3 +1,4 @@
+import { uniqueNamespace } from '@querycache/testing/redis'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createQueryCache,
@@ -5,7 +6,6 @@ import {
   type QueryCacheOptions,
   type StoreDriver,
 } from '../../src/index.js'
-import { uniqueNamespace } from './redis.js'
 
 export interface StoreUnderTest {
   store: QueryCacheOptions['store']

@@ -1,16 +1,16 @@
-// Redis helpers for the reliability suite (copied from packages/core/test/support, trimmed):
-// a KeyvRedis adapter that reconnects quickly, unique namespaces, and a redis-server of the
-// test's own on a spare loopback port so a test can kill, freeze and restart it.
+// Test helpers shared by the packages' suites: Redis adapters and namespaces, and a
+// redis-server of the test's own on a spare loopback port that a test can kill, freeze and restart.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import KeyvRedis from '@keyv/redis'
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-/** A KeyvRedis adapter of its own (querycache turns on throwOnErrors), reconnecting within 0.5 s. */
+/** A KeyvRedis adapter that reconnects quickly after an outage (querycache bounds each call itself). */
 export function redisAdapter(url = REDIS_URL): KeyvRedis<string> {
   const { hostname, port } = new URL(url)
+  // node-redis lets `socket` override the URL's host and port, so both are spelled out
   return new KeyvRedis<string>({
     url,
     socket: {
@@ -22,9 +22,9 @@ export function redisAdapter(url = REDIS_URL): KeyvRedis<string> {
   })
 }
 
-/** A namespace no other test uses (querycache allows [A-Za-z0-9_.-]{1,64}). */
+/** A namespace no other test uses, so test files can share one Redis in parallel. */
 export function uniqueNamespace(label: string): string {
-  return `rel-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 24)}-${randomUUID().slice(0, 8)}`
+  return `t-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 30)}-${randomUUID().slice(0, 8)}`
 }
 
 export async function freePort(): Promise<number> {
@@ -41,7 +41,7 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** A redis-server of the test's own on a spare loopback port (no persistence). */
+/** A redis-server of the test's own on a spare loopback port, so the test can kill it. */
 export class OwnRedis {
   private child: ChildProcess | undefined
   constructor(readonly port: number) {}
@@ -54,7 +54,9 @@ export class OwnRedis {
     this.child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
+      {
+        stdio: 'ignore',
+      },
     )
     const deadline = Date.now() + 5000
     while (Date.now() < deadline) {
@@ -64,7 +66,15 @@ export class OwnRedis {
     throw new Error(`redis-server did not start on port ${this.port}`)
   }
 
-  /** SIGKILL: the server dies with everything it held. */
+  /** Freeze the server (SIGSTOP): connections stay open but nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT')
+  }
+
   async stop(): Promise<void> {
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -74,7 +84,8 @@ export class OwnRedis {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+async function canConnect(port: number): Promise<boolean> {
+  const { connect } = await import('node:net')
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     socket.once('connect', () => {
@@ -87,7 +98,7 @@ function canConnect(port: number): Promise<boolean> {
 
 /** Every key of a namespace in a Redis (SCAN, never KEYS). */
 export async function scanNamespace(adapter: KeyvRedis<string>, namespace: string) {
-  // a single-node client (this suite never uses a cluster)
+  // a single-node client (these tests never use a cluster)
   const client = (await adapter.getClient()) as unknown as {
     scanIterator(o: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
   }

@@ -1,0 +1,48 @@
+// The tests both examples run, as a user runs them: the quickstart (identical to the README's
+// block) and the demo on the embedded default, on PostgreSQL + Redis, and with Redis unreachable.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { POSTGRES_URL } from '@querycache/schema'
+import { demoProblems, runScript } from '@querycache/schema/demo-kit'
+import { describe, expect, test } from 'vitest'
+import { REDIS_URL } from './redis.ts'
+
+/** `dir`: the example's folder (with src/quickstart.ts and src/demo.ts), two levels below the root. */
+export function describeExample(dir: string): void {
+  test('the README shows the quickstart exactly as it runs here', () => {
+    const source = readFileSync(join(dir, 'src', 'quickstart.ts'), 'utf8')
+    const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(source)?.[1]
+    expect(region).toBeTruthy()
+    const readme = readFileSync(join(dir, '..', '..', 'README.md'), 'utf8')
+    expect(readme).toContain(region!.trim())
+  })
+
+  test('the quickstart runs', async () => {
+    const { code, output } = await runScript(dir, 'src/quickstart.ts')
+    expect(output).toMatch(/hits: 1/)
+    expect(code).toBe(0)
+  })
+
+  describe('the demo', () => {
+    test.each([
+      ['embedded SQLite + memory', {}],
+      ['PostgreSQL + Redis', { DATABASE_URL: POSTGRES_URL, REDIS_URL }],
+    ])('%s: hits after warm-up, fresh data after each write', async (_, env) => {
+      const { code, output } = await runScript(dir, 'src/demo.ts', env)
+      expect(demoProblems(output), output).toEqual([])
+      expect(code, output).toBe(0)
+      if ('REDIS_URL' in env) expect(output).toContain('PostgreSQL + Redis')
+    })
+
+    test('Redis unreachable: a warning, then the in-memory cache', async () => {
+      const { code, output } = await runScript(dir, 'src/demo.ts', {
+        REDIS_URL: 'redis://127.0.0.1:1',
+      })
+      expect(output).toContain(
+        'warning: Redis at REDIS_URL (127.0.0.1:1) is unreachable: running with the in-memory cache',
+      )
+      expect(demoProblems(output), output).toEqual([])
+      expect(code).toBe(0)
+    })
+  })
+}
