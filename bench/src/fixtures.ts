@@ -9,7 +9,7 @@ import {
   DEFAULT_SEED,
   seedBlog,
 } from '@querycache/schema'
-import { freePort, OwnRedis, redisAdapter } from '../../packages/core/test/support/redis.js'
+import { freePort, OwnRedis, redisAdapter } from '@querycache/testing/redis'
 import { progress } from './harness.js'
 import { commandCount } from './suites/core.js'
 

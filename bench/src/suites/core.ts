@@ -1,5 +1,5 @@
 import { createQueryCache, generateQueryCacheKey, memoryStore } from '@querycache/core'
-import { freePort, OwnRedis, redisAdapter } from '../../../packages/core/test/support/redis.js'
+import { freePort, OwnRedis, redisAdapter } from '@querycache/testing/redis'
 import {
   find,
   progress,
