@@ -89,5 +89,10 @@ if (!smoke) {
     console.error('smoke run produced an empty sample')
     process.exit(1)
   }
-  console.log(`bench smoke: ${samples.length} passed, 0 failed`)
+  console.log(`bench smoke: ${samples.length} tasks ran`)
+  // one test for `npm test`'s closing totals line (it reads each package's test-results.json)
+  writeFileSync(
+    join(import.meta.dirname, '..', 'test-results.json'),
+    JSON.stringify({ numPassedTests: 1, numFailedTests: 0, numPendingTests: 0 }),
+  )
 }
