@@ -213,13 +213,36 @@ class CachingLayer {
   ) {
     // every $transaction call queues on its own, nested ones too: each commits on its own
     const state: TransactionState = { models: new Set(), all: false }
+    const [first, ...rest] = args
+    // interactive: if the callback throws, Prisma rolls back and nothing needs invalidating; a
+    // failure after it returned is a failed COMMIT, which may have applied. A batch cannot tell.
+    let rolledBack = false
+    const run =
+      typeof first === 'function'
+        ? [
+            async (tx: unknown) => {
+              try {
+                return await (first as (tx: unknown) => unknown)(tx)
+              } catch (error) {
+                rolledBack = true
+                throw error
+              }
+            },
+            ...rest,
+          ]
+        : args
+    let ok = false
     try {
-      return await this.transactions.run(state, () => client.$transaction(...args))
+      const result = await this.transactions.run(state, () => client.$transaction(...run))
+      ok = true
+      return result
     } finally {
-      // after commit (or rollback: a failed COMMIT may still have applied), before resolving
-      if (state.all) await this.cache.invalidateModels(this.graph.writeDependencies(undefined))
-      else if (state.models.size > 0)
-        await this.cache.invalidateModels(this.graph.writeDependencies([...state.models]))
+      // after commit, before resolving
+      if (ok || !rolledBack) {
+        if (state.all) await this.cache.invalidateModels(this.graph.writeDependencies(undefined))
+        else if (state.models.size > 0)
+          await this.cache.invalidateModels(this.graph.writeDependencies([...state.models]))
+      }
     }
   }
 

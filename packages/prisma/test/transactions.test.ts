@@ -26,6 +26,8 @@ describe.each(PROVIDERS)('%s', (provider) => {
     ).rejects.toBeInstanceOf(Rollback)
     expect(cache.stats().sets).toBe(0)
     expect(cache.stats().bypasses).toBe(2)
+    // rolled back: nothing changed, so nothing was invalidated
+    expect(cache.stats().invalidations).toBe(0)
     expect((await prisma.post.findUnique(query))?.title).toBe('Hello')
     expect(await prisma.post.findMany()).toEqual(await base.post.findMany())
   })
