@@ -62,6 +62,32 @@ describe.each(['sqlite', 'postgresql'] as const)('%s', (provider) => {
       else await drizzleDb.run(sql`DELETE FROM "_CategoryToPost" WHERE "B" = 1`)
       expect(await tagsViaPrisma()).toBe(before - 1)
       expect(cache.stats().hits).toBe(0) // every read above followed a write that changed it
+
+      // foreign-key actions across ORMs: a Drizzle db given no schema, which never used
+      // `comments`, deletes a user; Prisma's cached comments see the SET NULL of their author
+      const bare = withQueryCache(
+        (pool ? drizzlePg({ client: pool }) : drizzleLibsql({ client: libsql! })) as typeof plain,
+        { cache },
+      )
+      if (libsql) await libsql.execute('PRAGMA foreign_keys = ON')
+      const authorOfComment1 = async () =>
+        (await prisma.comment.findUnique({ where: { id: 1 } }))?.authorId
+      const author = await authorOfComment1()
+      expect(author).not.toBeNull()
+      await bare.delete(schema.users).where(eq(schema.users.id, author!))
+      expect(await authorOfComment1()).toBeNull()
+      // and the other way: Prisma deletes a post, Drizzle's cached comment count follows
+      const commentsOfPost2 = async () =>
+        (
+          await drizzleDb
+            .select({ id: schema.comments.id })
+            .from(schema.comments)
+            .where(eq(schema.comments.postId, 2))
+        ).length
+      const before2 = await commentsOfPost2()
+      expect(before2).toBeGreaterThan(0)
+      await prisma.post.delete({ where: { id: 2 } })
+      expect(await commentsOfPost2()).toBe(0)
     } finally {
       await base.$disconnect()
       await pool?.end()

@@ -24,3 +24,14 @@ export function tableDependency(
   const full = isDefault ? table : `${schema}.${table}`
   return dialect === 'sqlite' || dialect === 'mysql' ? full.toLowerCase() : full
 }
+
+/**
+ * The dependency a read takes on a table whose deletes (or key updates) change its rows through
+ * foreign-key actions — e.g. a read of `comments` on `posts` (ON DELETE CASCADE). Writes that
+ * may delete rows or change keys of `table` invalidate it; inserts do not. It lets a process
+ * that never saw the referencing table (another service, another ORM) still invalidate reads
+ * of it, without every insert into `posts` invalidating every read of `comments`.
+ */
+export function tableDeletion(tableDependencyName: string): string {
+  return `${tableDependencyName}:deleted`
+}

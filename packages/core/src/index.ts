@@ -8,7 +8,7 @@ export type {
 export { createQueryCache, QueryCache } from './cache.js'
 export type { CodecType, Encoded } from './codec.js'
 export { Codec } from './codec.js'
-export { ANY_TABLE, tableDependency, UNKNOWN_READS } from './conventions.js'
+export { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from './conventions.js'
 export {
   CacheOptionError,
   CodecError,

@@ -4,6 +4,7 @@ import {
   generateQueryCacheKey,
   QueryCache,
   type QueryCacheOptions,
+  tableDeletion,
 } from '@querycache/core'
 import { is, Table } from 'drizzle-orm'
 import {
@@ -91,6 +92,8 @@ interface ReadPlan {
 interface WritePlan {
   kind: 'write'
   models: Set<string>
+  /** May delete rows or change keys (anything but a plain INSERT): foreign-key actions react. */
+  deletes: boolean
 }
 
 type Plan = ReadPlan | WritePlan
@@ -133,8 +136,12 @@ class Engine {
   private readonly tableOptions = new Map<string, false | { ttl?: number | null | undefined }>()
   /** model → models a write to it also changes */
   private readonly graph = new Map<string, Set<string>>()
-  /** model → models whose writes also change it (the same edges, read the other way) */
+  /** table → tables its deletes and key updates change through foreign-key actions */
+  private readonly fkGraph = new Map<string, Set<string>>()
+  /** model → models whose writes also change it (declared `dependencies`, read the other way) */
   private readonly upstream = new Map<string, Set<string>>()
+  /** model → models whose deletes or key updates change it through foreign-key actions */
+  private readonly fkUpstream = new Map<string, Set<string>>()
   /**
    * True when a transaction runs on the connection the db itself uses (a node-postgres `Client`
    * or a mysql2 `Connection`, not a pool): reads on the db then see its uncommitted rows.
@@ -211,7 +218,7 @@ class Engine {
         const ref = fk.reference()
         const actions = [fk.onDelete, fk.onUpdate].map((a) => (a ?? 'no action').toLowerCase())
         if (actions.some((a) => a === 'cascade' || a === 'set null' || a === 'set default')) {
-          this.addEdge(this.names.ofTable(ref.foreignTable), model)
+          this.addEdge(this.names.ofTable(ref.foreignTable), model, true)
         }
       } catch {
         // a reference to a table not defined yet: skip
@@ -219,19 +226,18 @@ class Engine {
     }
   }
 
-  private addEdge(from: string, to: string): void {
-    let set = this.graph.get(from)
-    if (!set) {
-      set = new Set()
-      this.graph.set(from, set)
+  private addEdge(from: string, to: string, foreignKey = false): void {
+    for (const [map, a, b] of [
+      [foreignKey ? this.fkGraph : this.graph, from, to],
+      [foreignKey ? this.fkUpstream : this.upstream, to, from],
+    ] as const) {
+      let set = map.get(a)
+      if (!set) {
+        set = new Set()
+        map.set(a, set)
+      }
+      set.add(b)
     }
-    set.add(to)
-    let up = this.upstream.get(to)
-    if (!up) {
-      up = new Set()
-      this.upstream.set(to, up)
-    }
-    up.add(from)
   }
 
   /**
@@ -239,12 +245,12 @@ class Engine {
    * transitively. A read depends on them too: the process that writes them may not know this
    * table's foreign keys (it never used the table), but the reader always does.
    */
-  private upstreamOf(models: Iterable<string>): Set<string> {
+  private upstreamOf(models: Iterable<string>, edges = this.upstream): Set<string> {
     const out = new Set<string>()
     const stack = [...models]
     while (stack.length > 0) {
       const m = stack.pop()!
-      for (const u of this.upstream.get(m) ?? []) {
+      for (const u of edges.get(m) ?? []) {
         if (out.has(u)) continue
         out.add(u)
         stack.push(u)
@@ -253,8 +259,11 @@ class Engine {
     return out
   }
 
-  /** The models, plus every model reachable through dependencies and foreign-key actions. */
-  expand(models: Iterable<string>): Set<string> {
+  /**
+   * The models, plus every model reachable through declared dependencies and — for writes that
+   * may delete rows or change keys — foreign-key actions.
+   */
+  expand(models: Iterable<string>, withForeignKeys = true): Set<string> {
     const out = new Set<string>()
     const stack = [...models]
     while (stack.length > 0) {
@@ -262,17 +271,28 @@ class Engine {
       if (out.has(m)) continue
       out.add(m)
       for (const next of this.graph.get(m) ?? []) stack.push(next)
+      if (withForeignKeys) for (const next of this.fkGraph.get(m) ?? []) stack.push(next)
     }
     return out
   }
 
   /** Invalidates after a write: at once, or when the surrounding transaction commits. */
-  async invalidate(models: Iterable<string>, tx: TxState | undefined): Promise<void> {
+  async invalidate(
+    models: Iterable<string>,
+    tx: TxState | undefined,
+    deletes = true,
+  ): Promise<void> {
+    // an INSERT changes its table (and declared dependencies); a write that may delete rows or
+    // change keys also changes what foreign-key actions reach, and their deletion tokens
+    const all = this.expand(models, deletes)
+    if (deletes) {
+      for (const m of [...all])
+        if (m !== ALL && m !== UNKNOWN_READS && !m.endsWith(':deleted')) all.add(tableDeletion(m))
+    }
     if (tx) {
-      for (const m of models) tx.models.add(m)
+      for (const m of all) tx.models.add(m)
       return
     }
-    const all = this.expand(models)
     if (all.size === 0) return
     all.add(UNKNOWN_READS)
     // ALL makes every other token irrelevant
@@ -306,7 +326,7 @@ class Engine {
       const table = builder.config?.table ?? builder.table
       if (table && is(table, Table)) models.add(this.learn(table))
       if (targets.unknown || models.size === 0) models.add(ALL)
-      return { kind: 'write', models }
+      return { kind: 'write', models, deletes: mayDelete(sqlText) }
     }
     const deps = readDependencies(builder, this.names)
     // the table the query is about comes first: stats count the read under it
@@ -316,7 +336,10 @@ class Engine {
     if (first && deps.models.has(first))
       models.sort((a, b) => Number(b === first) - Number(a === first))
     const tables = [...models]
+    // declared dependencies: any write of theirs changes this read; foreign-key actions: only
+    // their deletes and key updates do (see core's tableDeletion), also from other processes
     for (const u of this.upstreamOf(deps.models)) if (!deps.models.has(u)) models.push(u)
+    for (const u of this.upstreamOf(deps.models, this.fkUpstream)) models.push(tableDeletion(u))
     if (deps.uncertain) models.push(UNKNOWN_READS)
     models.push(ALL)
     const bypass =
@@ -669,6 +692,10 @@ function hookFresh<T>(obj: T, engine: Engine, tx: TxState | undefined): T {
 /** Set while a select builder's own `.values()` runs (see hookFresh). */
 let userValuesCall = false
 
+const PREPARED_METHODS = ['run', 'all', 'get', 'values', 'execute'] as const
+/** The prepared-query method running right now (see hookPrepared). */
+let runningMethod: string | undefined
+
 function hookPrepared(
   prepared: unknown,
   builder: Record<string, any>,
@@ -679,6 +706,23 @@ function hookPrepared(
   const p = prepared as Record<string | symbol, any> | null
   if (!p || typeof p.queryWithCache !== 'function' || p[HOOKED]) return prepared
   define(p, HOOKED, true)
+  // Which method of the prepared query is running: they call queryWithCache synchronously, and
+  // each returns the driver's result in its own shape (SQLite `run` a ResultSet, `values` row
+  // arrays; node-postgres `execute` array-mode rows, `all` objects). Only the shape Drizzle maps
+  // on every call is cached: `values` (SQLite's all/get use it) and `execute`.
+  for (const method of PREPARED_METHODS) {
+    const fn = p[method]
+    if (typeof fn !== 'function') continue
+    define(p, method, function (this: unknown, ...args: unknown[]) {
+      const outer = runningMethod
+      runningMethod = method
+      try {
+        return fn.apply(this, args)
+      } finally {
+        runningMethod = outer
+      }
+    })
+  }
   // analysed once, from the SQL the driver is about to run (prepared statements run it many times)
   let analysed: { sql: string; plan: Plan } | undefined
   const planFor = (sqlText: string): Plan => {
@@ -690,7 +734,7 @@ function hookPrepared(
       // cannot analyse: don't cache, and treat a write as touching everything
       plan = /^\s*(?:select|with)\b/i.test(sqlText)
         ? { kind: 'read', models: [], tables: [], bypass: true }
-        : { kind: 'write', models: new Set([ALL]) }
+        : { kind: 'write', models: new Set([ALL]), deletes: true }
     }
     analysed = { sql: sqlText, plan }
     return plan
@@ -713,16 +757,21 @@ function hookPrepared(
       if (plan.kind === 'write') {
         return original.call(this, sql, params, async () => {
           const result = await query()
-          await engine.invalidate(plan.models, tx)
+          await engine.invalidate(plan.models, tx, plan.deletes)
           return result
         })
       }
       // only results Drizzle maps afterwards are cached (raw driver rows, mapped on every hit)
       const mapped = Boolean(this.fields || this.customResultMapper)
+      const method = runningMethod
       const resolved =
-        tx || !mapped || rawValues || engine.openSharedTransactions > 0
+        tx ||
+        !mapped ||
+        rawValues ||
+        (method !== 'values' && method !== 'execute') ||
+        engine.openSharedTransactions > 0
           ? undefined
-          : safe(() => engine.resolveRead(builder, plan, sql, params, 'rows'))
+          : safe(() => engine.resolveRead(builder, plan, sql, params, method))
       if (!resolved) {
         if (mapped) engine.cache.recordBypass()
         return original.call(this, sql, params, query)
@@ -733,6 +782,11 @@ function hookPrepared(
     },
   )
   return prepared
+}
+
+/** Anything but a plain INSERT may delete rows or change keys (an upsert may update them). */
+function mayDelete(sqlText: string): boolean {
+  return !/^\s*insert\b/i.test(sqlText) || /\bon\s+(?:conflict|duplicate\s+key)\b/i.test(sqlText)
 }
 
 function safe<T>(fn: () => T): T | undefined {
@@ -865,7 +919,7 @@ async function transaction(
     if (engine.sharedSession) engine.openSharedTransactions--
     // after COMMIT; on rollback (the callback threw, or tx.rollback()) nothing is applied, but a
     // failure after the callback returned is a failed COMMIT, which may have applied
-    if (committed || callbackReturned) await engine.invalidate(state.models, undefined)
+    if (committed || callbackReturned) await engine.invalidate(state.models, undefined, false)
   }
 }
 

@@ -92,3 +92,64 @@ test('a cascade is seen by a reader whose foreign keys the writing process never
     await fx.drop()
   }
 })
+
+test('a select run through .run() (SQLite) or prepare().all() (PostgreSQL) shares no entry with the usual execution', async () => {
+  const fx = await createSqliteDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const client = createClient({ url: fx.url })
+  try {
+    const db = withQueryCache(drizzleLibsql({ client, schema: sqliteSchema }))
+    const { users } = sqliteSchema
+    const q = () => db.select({ id: users.id }).from(users).where(eq(users.id, 1))
+    const run = await q().run()
+    expect(run.rows).toHaveLength(1)
+    expect(await q()).toEqual([{ id: 1 }])
+    expect(await q()).toEqual([{ id: 1 }])
+    expect((await q().run()).columns).toEqual(['id'])
+  } finally {
+    client.close()
+    await fx.drop()
+  }
+  const pgFx = await createPostgresDatabase()
+  await seedBlog(pgFx, { users: 3, posts: 6, comments: 6 })
+  const pool = new pg.Pool({ connectionString: pgFx.url })
+  try {
+    const db = withQueryCache(drizzlePg({ client: pool, schema: pgSchema }))
+    const { users } = pgSchema
+    const prepared = db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(eq(users.id, 1))
+      .prepare('one_user')
+    expect(await (prepared as unknown as { all(): Promise<unknown> }).all()).toEqual([
+      { id: 1, email: 'user1@example.com' },
+    ])
+    expect(await prepared.execute()).toEqual([{ id: 1, email: 'user1@example.com' }])
+    expect(await prepared.execute()).toEqual([{ id: 1, email: 'user1@example.com' }])
+    expect(db.$cache.stats().hits).toBe(1)
+  } finally {
+    await pool.end()
+    await pgFx.drop()
+  }
+})
+
+test('an insert into a referenced table leaves reads of the referencing table cached; a delete does not', async () => {
+  const fx = await createSqliteDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const client = createClient({ url: fx.url })
+  try {
+    await client.execute('PRAGMA foreign_keys = ON')
+    const db = withQueryCache(drizzleLibsql({ client, schema: sqliteSchema }))
+    const { posts, comments } = sqliteSchema
+    const read = async () => (await db.select({ c: count() }).from(comments))[0]?.c
+    expect(await read()).toBe(6)
+    await db.insert(posts).values({ title: 'new' })
+    expect(await read()).toBe(6)
+    expect(db.$cache.stats().hits).toBe(1)
+    await db.delete(posts).where(eq(posts.id, 1))
+    expect(await read()).toBe(5)
+  } finally {
+    client.close()
+    await fx.drop()
+  }
+})

@@ -119,44 +119,70 @@ export const WRITE_OPERATIONS = new Set([
   'deleteMany',
 ])
 
+/**
+ * What a write changes: `touched`, the models whose rows may change; `deleted`, those whose rows
+ * may be deleted or have a referenced key changed (what foreign-key actions react to).
+ */
+export interface WriteEffect {
+  touched: string[]
+  deleted: string[]
+}
+
+interface Effect {
+  touched: Set<string>
+  deleted: Set<string>
+}
+
 /** Every model a model write can change. */
 export function writeTouched(
   graph: SchemaGraph,
   model: string,
   operation: string,
   args: unknown,
-): string[] {
-  const touched = new Set<string>([model])
+): WriteEffect {
+  const effect: Effect = { touched: new Set<string>([model]), deleted: new Set<string>() }
   const a = isObject(args) ? args : {}
   switch (operation) {
     case 'delete':
     case 'deleteMany':
-      addAll(touched, graph.affectedBy(model, 'delete'))
+      deletes(graph, model, effect)
       break
     case 'update':
     case 'updateMany':
     case 'updateManyAndReturn':
-      walkData(graph, model, a.data, touched)
+      walkData(graph, model, a.data, effect)
       break
     case 'upsert':
-      walkData(graph, model, a.create, touched)
-      walkData(graph, model, a.update, touched)
+      walkData(graph, model, a.create, effect)
+      walkData(graph, model, a.update, effect)
       break
     default:
       // create, createMany, createManyAndReturn
-      walkData(graph, model, a.data, touched)
+      walkData(graph, model, a.data, effect)
   }
-  return [...touched]
+  return { touched: [...effect.touched], deleted: [...effect.deleted] }
 }
 
 function addAll(set: Set<string>, items: Iterable<string>): void {
   for (const i of items) set.add(i)
 }
 
+/** Rows of `model` deleted (or, `change: 'update'`, a referenced key changed), with what follows. */
+function deletes(
+  graph: SchemaGraph,
+  model: string,
+  effect: Effect,
+  change: 'delete' | 'update' = 'delete',
+): void {
+  const reached = graph.affectedBy(model, change)
+  addAll(effect.touched, reached)
+  addAll(effect.deleted, reached)
+}
+
 /** A `data` object (or list of them) of `model`: scalar updates and nested writes. */
-function walkData(graph: SchemaGraph, model: string, data: unknown, touched: Set<string>): void {
+function walkData(graph: SchemaGraph, model: string, data: unknown, effect: Effect): void {
   if (Array.isArray(data)) {
-    for (const d of data) walkData(graph, model, d, touched)
+    for (const d of data) walkData(graph, model, d, effect)
     return
   }
   if (!isObject(data)) return
@@ -167,43 +193,43 @@ function walkData(graph: SchemaGraph, model: string, data: unknown, touched: Set
       scalars.push(field)
       continue
     }
-    touched.add(r.target)
-    if (isObject(value)) walkNested(graph, r.target, value, touched)
+    effect.touched.add(r.target)
+    if (isObject(value)) walkNested(graph, r.target, value, effect)
   }
   // changing a key other rows reference fires onUpdate actions
-  if (graph.changesReferencedKey(model, scalars)) addAll(touched, graph.affectedBy(model, 'update'))
+  if (graph.changesReferencedKey(model, scalars)) deletes(graph, model, effect, 'update')
 }
 
 /** A nested write on relation target `model`: { create, connect, update, delete, ... }. */
-function walkNested(graph: SchemaGraph, model: string, ops: Args, touched: Set<string>): void {
+function walkNested(graph: SchemaGraph, model: string, ops: Args, effect: Effect): void {
   for (const [op, value] of Object.entries(ops)) {
     const each = Array.isArray(value) ? value : [value]
     for (const v of each) {
       switch (op) {
         case 'create':
-          walkData(graph, model, v, touched)
+          walkData(graph, model, v, effect)
           break
         case 'createMany':
-          if (isObject(v)) walkData(graph, model, v.data, touched)
+          if (isObject(v)) walkData(graph, model, v.data, effect)
           break
         case 'connectOrCreate':
-          if (isObject(v)) walkData(graph, model, v.create, touched)
+          if (isObject(v)) walkData(graph, model, v.create, effect)
           break
         case 'update':
         case 'updateMany':
           // { where, data } on lists, or the data itself on to-one relations
           if (isObject(v))
-            walkData(graph, model, 'data' in v && 'where' in v ? v.data : (v.data ?? v), touched)
+            walkData(graph, model, 'data' in v && 'where' in v ? v.data : (v.data ?? v), effect)
           break
         case 'upsert':
           if (isObject(v)) {
-            walkData(graph, model, v.create, touched)
-            walkData(graph, model, v.update, touched)
+            walkData(graph, model, v.create, effect)
+            walkData(graph, model, v.update, effect)
           }
           break
         case 'delete':
         case 'deleteMany':
-          if (v !== false) addAll(touched, graph.affectedBy(model, 'delete'))
+          if (v !== false) deletes(graph, model, effect)
           break
         default:
           // connect, disconnect, set: change foreign keys or link rows only

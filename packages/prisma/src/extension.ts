@@ -9,7 +9,13 @@ import {
   QueryCache,
   type QueryCacheOptions,
 } from '@querycache/core'
-import { rawTouched, readDependencies, WRITE_OPERATIONS, writeTouched } from './analysis.js'
+import {
+  rawTouched,
+  readDependencies,
+  WRITE_OPERATIONS,
+  type WriteEffect,
+  writeTouched,
+} from './analysis.js'
 import { SchemaGraph } from './schema.js'
 
 /** The per-call `cache` option of every model read. `false` skips the cache for this call. */
@@ -75,6 +81,7 @@ const RAW_WRITES = new Set(['$executeRaw', '$executeRawUnsafe', '$queryRaw', '$q
 
 interface TransactionState {
   models: Set<string>
+  deleted: Set<string>
   all: boolean
 }
 
@@ -91,6 +98,8 @@ type CacheArg = { cache?: CacheCallOptions }
 /** The engine behind one extended client. */
 class CachingLayer {
   readonly graph: SchemaGraph
+  /** The client's `omit` option: it shapes every result, so it is part of every key. */
+  private readonly globalOmit: unknown
   readonly transactions = new AsyncLocalStorage<TransactionState>()
 
   constructor(
@@ -102,7 +111,9 @@ class CachingLayer {
       _runtimeDataModel?: unknown
       _engineConfig?: { inlineSchema?: string }
       _activeProvider?: string
+      _globalOmit?: unknown
     }
+    this.globalOmit = c._globalOmit
     if (!c._runtimeDataModel)
       throw new CacheOptionError(
         'cacheExtension: this Prisma Client has no runtime data model (querycache supports Prisma 7)',
@@ -136,16 +147,22 @@ class CachingLayer {
     }
     if (model && !WRITE_OPERATIONS.has(operation) && !READ_OPERATIONS.has(operation)) {
       // an operation this version does not know (e.g. a Mongo raw op): assume it writes
-      return this.write(() => query(params.args), [model], inTransaction)
+      return this.write(
+        () => query(params.args),
+        { touched: [model], deleted: [model] },
+        inTransaction,
+      )
     }
     if (model) {
-      const touched = safely(() => writeTouched(this.graph, model, operation, params.args))
-      return this.write(() => query(params.args), touched, inTransaction)
+      const effect = safely(() => writeTouched(this.graph, model, operation, params.args))
+      return this.write(() => query(params.args), effect, inTransaction)
     }
     if (RAW_WRITES.has(operation) || operation.startsWith('$')) {
       const sql = rawSqlText(operation, params.args)
       const touched = sql === undefined ? undefined : safely(() => rawTouched(this.graph, sql))
-      return this.write(() => query(params.args), touched, inTransaction)
+      // raw SQL may delete rows of any table it writes
+      const effect = touched && { touched, deleted: touched }
+      return this.write(() => query(params.args), effect, inTransaction)
     }
     return query(params.args)
   }
@@ -174,7 +191,7 @@ class CachingLayer {
     const scope = this.options.scope?.()
     const key = option?.key
       ? this.userKey(option.key, scope)
-      : generateQueryCacheKey({ model, operation, args, scope })
+      : generateQueryCacheKey({ model, operation, args, scope, omit: this.globalOmit })
     return this.cache.getOrSet(key, run, {
       ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
       models: this.graph.readDependencies(models),
@@ -190,19 +207,23 @@ class CachingLayer {
    */
   async write(
     run: () => Promise<unknown>,
-    touched: readonly string[] | undefined,
+    effect: WriteEffect | undefined,
     inTransaction: boolean,
   ): Promise<unknown> {
     const tx = this.transactions.getStore()
     if (inTransaction && tx) {
-      if (touched) for (const m of touched) tx.models.add(m)
-      else tx.all = true
+      if (effect) {
+        for (const m of effect.touched) tx.models.add(m)
+        for (const m of effect.deleted) tx.deleted.add(m)
+      } else tx.all = true
       return run()
     }
     try {
       return await run()
     } finally {
-      await this.cache.invalidateModels(this.graph.writeDependencies(touched))
+      await this.cache.invalidateModels(
+        this.graph.writeDependencies(effect?.touched, effect?.deleted),
+      )
     }
   }
 
@@ -212,7 +233,7 @@ class CachingLayer {
     args: unknown[],
   ) {
     // every $transaction call queues on its own, nested ones too: each commits on its own
-    const state: TransactionState = { models: new Set(), all: false }
+    const state: TransactionState = { models: new Set(), deleted: new Set(), all: false }
     const [first, ...rest] = args
     // interactive: if the callback throws, Prisma rolls back and nothing needs invalidating; a
     // failure after it returned is a failed COMMIT, which may have applied. A batch cannot tell.
@@ -241,7 +262,9 @@ class CachingLayer {
       if (ok || !rolledBack) {
         if (state.all) await this.cache.invalidateModels(this.graph.writeDependencies(undefined))
         else if (state.models.size > 0)
-          await this.cache.invalidateModels(this.graph.writeDependencies([...state.models]))
+          await this.cache.invalidateModels(
+            this.graph.writeDependencies([...state.models], [...state.deleted]),
+          )
       }
     }
   }

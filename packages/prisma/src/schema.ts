@@ -4,7 +4,7 @@
  * actions, which the runtime data model does not carry). Nothing is hand-written per model.
  */
 
-import { ANY_TABLE, tableDependency, UNKNOWN_READS } from '@querycache/core'
+import { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from '@querycache/core'
 
 export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 
@@ -30,6 +30,8 @@ export interface ModelInfo {
   name: string
   /** Table name (`@@map`), or the model name. */
   table: string
+  /** `@@schema`, when the schema uses several. */
+  schema: string | undefined
   relations: Map<string, RelationField>
 }
 
@@ -41,7 +43,7 @@ interface RuntimeField {
 }
 
 interface RuntimeDataModel {
-  models: Record<string, { dbName?: string | null; fields: RuntimeField[] }>
+  models: Record<string, { dbName?: string | null; schema?: string | null; fields: RuntimeField[] }>
 }
 
 export class SchemaGraph {
@@ -75,7 +77,8 @@ export class SchemaGraph {
           })
       }
       const table = model.dbName ?? name
-      this.models.set(name, { name, table, relations })
+      const schema = model.schema ?? undefined
+      this.models.set(name, { name, table, schema, relations })
       this.addTable(table, name)
     }
     // implicit many-to-many: both sides are lists and neither holds a foreign key; Prisma keeps
@@ -197,21 +200,48 @@ export class SchemaGraph {
    * process writing the same tables through the same store invalidates this read.
    */
   readDependencies(models: readonly string[]): string[] {
-    return [...new Set([...models, ...this.tablesOf(models), ANY_TABLE])]
+    const deletions = [...this.upstreamOf(models)].map((m) => tableDeletion(this.tableOf(m)))
+    return [...new Set([...models, ...this.tablesOf(models), ...deletions, ANY_TABLE])]
   }
 
   /** What a write touching `models` invalidates (`undefined`: it cannot be told — everything). */
-  writeDependencies(models: readonly string[] | undefined): string[] {
-    if (models === undefined)
-      return [
-        ...new Set([
-          ...this.allModels(),
-          ...this.tablesOf(this.allModels()),
-          ANY_TABLE,
-          UNKNOWN_READS,
-        ]),
-      ]
-    return [...new Set([...models, ...this.tablesOf(models), UNKNOWN_READS])]
+  writeDependencies(
+    models: readonly string[] | undefined,
+    deleted: readonly string[] = models ?? [],
+  ): string[] {
+    if (models === undefined) {
+      const all = this.allModels()
+      const deletions = all.map((m) => tableDeletion(this.tableOf(m)))
+      return [...new Set([...all, ...this.tablesOf(all), ...deletions, ANY_TABLE, UNKNOWN_READS])]
+    }
+    const deletions = deleted.map((m) => tableDeletion(this.tableOf(m)))
+    return [...new Set([...models, ...this.tablesOf(models), ...deletions, UNKNOWN_READS])]
+  }
+
+  /**
+   * Models whose deletes or key updates change rows of these through foreign-key actions,
+   * transitively: a read depends on their deletions, so a writer that does not know this schema
+   * (a Drizzle service) still invalidates it by deleting a referenced row.
+   */
+  private upstreamOf(models: readonly string[]): Set<string> {
+    const out = new Set<string>()
+    const stack = [...models]
+    while (stack.length > 0) {
+      const m = stack.pop()!
+      for (const k of this.foreignKeys) {
+        if (k.holder !== m || out.has(k.referenced)) continue
+        const reacts = [k.onDelete, k.onUpdate].some((a) => a !== 'Restrict' && a !== 'NoAction')
+        if (!reacts) continue
+        out.add(k.referenced)
+        stack.push(k.referenced)
+      }
+    }
+    return out
+  }
+
+  private tableOf(model: string): string {
+    const info = this.models.get(model)
+    return info ? tableDependency(info.table, this.provider, info.schema) : model
   }
 
   private tablesOf(models: readonly string[]): string[] {
@@ -219,8 +249,9 @@ export class SchemaGraph {
     for (const m of models) {
       const info = this.models.get(m)
       if (!info) continue
-      out.push(tableDependency(info.table, this.provider))
-      for (const j of this.joinTables.get(m) ?? []) out.push(tableDependency(j, this.provider))
+      out.push(tableDependency(info.table, this.provider, info.schema))
+      for (const j of this.joinTables.get(m) ?? [])
+        out.push(tableDependency(j, this.provider, info.schema))
     }
     return out
   }

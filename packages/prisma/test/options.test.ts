@@ -1,5 +1,6 @@
 import { Prisma } from '@querycache/schema'
 import { describe, expect, test } from 'vitest'
+import { cacheExtension } from '../src/index.js'
 import { openBlog, PROVIDERS } from './support/fixtures.js'
 
 describe.each(PROVIDERS)('%s', (provider) => {
@@ -163,4 +164,24 @@ test('options are checked when the extension is created', async () => {
   await expect(openBlog('sqlite', { scope: 'tenant' as never })).rejects.toThrow(
     /scope must be a function/,
   )
+})
+
+test("a client's global omit is part of the key: clients shaped differently never share an entry", async () => {
+  const { db, cache, prisma } = await openBlog('sqlite')
+  const { PrismaClient } = await import('@querycache/schema/sqlite')
+  const { PrismaLibSql } = await import('@prisma/adapter-libsql')
+  const hiding = new PrismaClient({
+    adapter: new PrismaLibSql({ url: db.url, intMode: 'bigint' }),
+    omit: { user: { email: true } },
+  }).$extends(cacheExtension({ cache }))
+  try {
+    const visible = await prisma.user.findUnique({ where: { id: 1 } })
+    const hidden = await hiding.user.findUnique({ where: { id: 1 } })
+    expect(visible?.email).toBe('ada@example.com')
+    expect(hidden).not.toHaveProperty('email')
+    expect(await prisma.user.findUnique({ where: { id: 1 } })).toEqual(visible)
+    expect(cache.stats().hits).toBe(1)
+  } finally {
+    await hiding.$disconnect()
+  }
 })

@@ -59,6 +59,21 @@ describe('SchemaGraph', () => {
     expect(readDependencies(graph, 'Shelf', {})).toEqual(['Shelf'])
   })
 
+  test('tables are named as every adapter names them: @@schema, provider folding, deletions upstream', () => {
+    const multi = {
+      models: {
+        ...dataModel.models,
+        Book: { ...dataModel.models.Book, schema: 'library' },
+      },
+    }
+    const pg = new SchemaGraph(multi, schema, 'postgresql')
+    expect(pg.readDependencies(['Book'])).toEqual(['Book', 'library.books', 'Author:deleted', '*'])
+    const sqlite = new SchemaGraph(dataModel, schema, 'sqlite')
+    expect(sqlite.readDependencies(['Author'])).toEqual(['Author', 'author', '*'])
+    expect(sqlite.writeDependencies(['Author'], [])).toEqual(['Author', 'author', '*unknown'])
+    expect(sqlite.writeDependencies(['Author'])).toContain('author:deleted')
+  })
+
   test('without the schema text every relation is assumed to cascade both ways', () => {
     const graph = new SchemaGraph(dataModel, undefined)
     expect(graph.knowsReferentialActions).toBe(false)
