@@ -132,11 +132,13 @@ export class DemoRun {
   constructor(
     readonly title: string,
     private readonly cache: DemoCache,
+    /** Which invalidated names to show (the adapter's own; tokens shared with other adapters are left out). */
+    private readonly shown: (name: string) => boolean = () => true,
   ) {}
 
   /** Pass to `createQueryCache({ onInvalidate })`. */
   readonly onInvalidate = (event: { models: readonly string[]; tags: readonly string[] }) => {
-    this.invalidated.push(...event.models, ...event.tags.map((t) => `tag:${t}`))
+    this.invalidated.push(...event.models.filter(this.shown), ...event.tags.map((t) => `tag:${t}`))
   }
 
   private served(run: () => Promise<unknown>) {

@@ -37,7 +37,8 @@ const cache = createQueryCache({
   onInvalidate: (e) => run.onInvalidate(e),
 })
 const db = withQueryCache(plain, { cache, ttl: 60, name: 'demo' })
-run = new DemoRun('Drizzle', cache)
+// show the tables; `*unknown` and the `:deleted` tokens are bookkeeping
+run = new DemoRun('Drizzle', cache, (name) => !name.includes('*') && !name.includes(':'))
 const { posts, users, comments, postTags } = schema
 
 type Db = typeof plain

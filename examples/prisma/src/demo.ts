@@ -19,7 +19,8 @@ const cache = createQueryCache({
   onInvalidate: (e) => run.onInvalidate(e),
 })
 const prisma = base.$extends(cacheExtension({ cache, ttl: 60 }))
-run = new DemoRun('Prisma', cache)
+// show the models; the table names and tokens it also invalidates are for other services
+run = new DemoRun('Prisma', cache, (name) => /^[A-Z]/.test(name))
 
 const page = {
   where: { published: true },

@@ -326,7 +326,16 @@ class Engine {
       const table = builder.config?.table ?? builder.table
       if (table && is(table, Table)) models.add(this.learn(table))
       if (targets.unknown || models.size === 0) models.add(ALL)
-      return { kind: 'write', models, deletes: mayDelete(sqlText) }
+      // an UPDATE that sets no key column cannot fire foreign-key actions
+      const deletes =
+        mayDelete(sqlText) &&
+        !(
+          table &&
+          is(table, Table) &&
+          /^\s*update\b/i.test(sqlText) &&
+          !setsKeyColumn(table, builder.config?.set)
+        )
+      return { kind: 'write', models, deletes }
     }
     const deps = readDependencies(builder, this.names)
     // the table the query is about comes first: stats count the read under it
@@ -440,6 +449,43 @@ interface ForeignKeyLike {
   reference(): { foreignTable: Table }
   onDelete?: string | undefined
   onUpdate?: string | undefined
+}
+
+/**
+ * Whether an update builder's `set` may change a column other rows can reference: a primary or
+ * unique column, or any column named in the table's extra config (composite keys, unique
+ * constraints and indexes — over-approximated), or one with `$onUpdate`. Unknown: true.
+ */
+function setsKeyColumn(table: Table, set: unknown): boolean {
+  if (!set || typeof set !== 'object') return true
+  try {
+    const t = table as unknown as Record<symbol, unknown>
+    const columns = t[Symbol.for('drizzle:Columns')] as
+      | Record<string, Record<string, any>>
+      | undefined
+    if (!columns) return true
+    const keys = new Set<string>()
+    for (const [key, column] of Object.entries(columns)) {
+      if (column.primary || column.isUnique || column.onUpdateFn) keys.add(key)
+    }
+    const extra = t[Symbol.for('drizzle:ExtraConfigBuilder')]
+    const extraColumns = t[Symbol.for('drizzle:ExtraConfigColumns')]
+    if (typeof extra === 'function') {
+      const built = extra(extraColumns ?? columns)
+      const list = Array.isArray(built) ? built : Object.values(built ?? {})
+      const byColumn = new Map(Object.entries(columns).map(([key, column]) => [column, key]))
+      for (const item of list as Record<string, any>[]) {
+        for (const c of [...(item?.columns ?? []), ...(item?.config?.columns ?? [])]) {
+          const key =
+            byColumn.get(c) ?? Object.keys(columns).find((k) => columns[k]?.name === c?.name)
+          if (key) keys.add(key)
+        }
+      }
+    }
+    return Object.keys(set).some((key) => keys.has(key))
+  } catch {
+    return true
+  }
 }
 
 function foreignKeysOf(table: Table): ForeignKeyLike[] {

@@ -133,7 +133,7 @@ test('a select run through .run() (SQLite) or prepare().all() (PostgreSQL) share
   }
 })
 
-test('an insert into a referenced table leaves reads of the referencing table cached; a delete does not', async () => {
+test('inserts and non-key updates of a referenced table leave reads of the referencing table cached; deletes and key updates do not', async () => {
   const fx = await createSqliteDatabase()
   await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
   const client = createClient({ url: fx.url })
@@ -146,6 +146,15 @@ test('an insert into a referenced table leaves reads of the referencing table ca
     await db.insert(posts).values({ title: 'new' })
     expect(await read()).toBe(6)
     expect(db.$cache.stats().hits).toBe(1)
+    // an update of non-key columns cannot fire foreign-key actions either
+    await db.update(posts).set({ title: 'renamed' }).where(eq(posts.id, 2))
+    expect(await read()).toBe(6)
+    expect(db.$cache.stats().hits).toBe(2)
+    // one that sets a key column may (ON UPDATE actions): the read runs again
+    await db.update(posts).set({ id: 1000 }).where(eq(posts.id, 1000))
+    const misses = db.$cache.stats().misses
+    expect(await read()).toBe(6)
+    expect(db.$cache.stats().misses).toBe(misses + 1)
     await db.delete(posts).where(eq(posts.id, 1))
     expect(await read()).toBe(5)
   } finally {
