@@ -17,6 +17,16 @@ export {
   StoreError,
 } from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
+export type { SqlIdentifierPart, SqlWrites } from './sql.js'
+export {
+  isLockingRead,
+  SQL_IDENTIFIER,
+  SQL_QUALIFIED_NAME,
+  splitSqlIdentifier,
+  sqlWrites,
+  stripSqlComments,
+  stripSqlLiterals,
+} from './sql.js'
 export type { CacheStats, ModelStats } from './stats.js'
 export type { KeyvLike } from './stores/keyv.js'
 export { keyvStore } from './stores/keyv.js'

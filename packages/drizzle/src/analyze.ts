@@ -1,4 +1,13 @@
-import { ANY_TABLE, tableDependency, UNKNOWN_READS } from '@querycache/core'
+import {
+  ANY_TABLE,
+  SQL_IDENTIFIER,
+  SQL_QUALIFIED_NAME,
+  splitSqlIdentifier,
+  sqlWrites,
+  stripSqlComments,
+  tableDependency,
+  UNKNOWN_READS,
+} from '@querycache/core'
 import { Column, is, Param, Placeholder, SQL, Subquery, Table, View } from 'drizzle-orm'
 
 /** Every read depends on it; a write whose targets cannot be told (raw SQL, DDL) invalidates it. */
@@ -64,7 +73,7 @@ export class TableNames {
    * Known tables match case-insensitively (over-invalidating a same-named table is harmless).
    */
   resolve(identifier: string): { models: string[]; known: boolean } {
-    const parts = splitIdentifier(identifier)
+    const parts = splitSqlIdentifier(identifier)
     const bare = parts[parts.length - 1]!
     const schema = parts.length > 1 ? parts[parts.length - 2]!.name : undefined
     const name = bare.quoted
@@ -84,26 +93,9 @@ export class TableNames {
   }
 
   isKnown(identifier: string): boolean {
-    const parts = splitIdentifier(identifier)
+    const parts = splitSqlIdentifier(identifier)
     return this.known.has(parts[parts.length - 1]!.name.toLowerCase())
   }
-}
-
-interface IdentPart {
-  name: string
-  quoted: boolean
-}
-
-function splitIdentifier(identifier: string): IdentPart[] {
-  const parts: IdentPart[] = []
-  const re = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([^."`[\]\s]+)/g
-  for (const m of identifier.matchAll(re)) {
-    if (m[1] !== undefined) parts.push({ name: m[1].replace(/""/g, '"'), quoted: true })
-    else if (m[2] !== undefined) parts.push({ name: m[2].replace(/``/g, '`'), quoted: true })
-    else if (m[3] !== undefined) parts.push({ name: m[3], quoted: true })
-    else parts.push({ name: m[4]!, quoted: false })
-  }
-  return parts.length > 0 ? parts : [{ name: identifier, quoted: false }]
 }
 
 export interface ReadDependencies {
@@ -209,7 +201,7 @@ export function readDependencies(root: unknown, names: TableNames): ReadDependen
 
   walk(root)
   for (const identifier of relationsNamedIn(skeleton)) {
-    const bare = splitIdentifier(identifier)
+    const bare = splitSqlIdentifier(identifier)
     if (bare.length === 1 && aliases.has(bare[0]!.name.toLowerCase())) continue
     const { models: found, known } = names.resolve(identifier)
     for (const m of found) models.add(m)
@@ -236,13 +228,13 @@ function entityName(value: object): string | undefined {
   return typeof kind === 'string' ? kind : undefined
 }
 
-const IDENT = String.raw`(?:"(?:[^"]|"")*"|\x60(?:[^\x60]|\x60\x60)*\x60|\[[^\]]*\]|[A-Za-z_][\w$]*)`
-const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`
+const IDENT = SQL_IDENTIFIER
+const QUALIFIED = SQL_QUALIFIED_NAME
 
 /** Identifiers of relations named after FROM / JOIN (and in comma lists after FROM) in SQL text. */
 function relationsNamedIn(text: string): string[] {
   const out: string[] = []
-  const cleaned = stripComments(text)
+  const cleaned = stripSqlComments(text)
   const re = new RegExp(String.raw`\b(?:from|join)\s+(${QUALIFIED})(\s*\()?`, 'gi')
   for (const m of cleaned.matchAll(re)) {
     if (m[2]) continue // a function call: generate_series(...), unnest(...)
@@ -263,17 +255,6 @@ function relationsNamedIn(text: string): string[] {
   return out
 }
 
-export function stripComments(text: string): string {
-  return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
-}
-
-/** SELECT … FOR UPDATE / FOR SHARE (and MySQL's LOCK IN SHARE MODE): never served from a cache. */
-export function isLockingRead(sqlText: string): boolean {
-  return /\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b|\block\s+in\s+share\s+mode\b/i.test(
-    stripComments(sqlText),
-  )
-}
-
 export interface WriteTargets {
   models: Set<string>
   /** The statement may change data in ways not attributable to named tables (DDL, CALL, DO, …). */
@@ -282,82 +263,10 @@ export interface WriteTargets {
   writes: boolean
 }
 
-const READ_ONLY_START =
-  /^\s*(?:\(\s*)*(?:select|with|values|table|show|explain|describe|desc|pragma|set|reset|begin|start\s+transaction|commit|end|rollback|savepoint|release|listen|unlisten|notify|prepare|deallocate|discard|fetch|close|declare|move|analyze|checkpoint)\b/i
-
-/**
- * Tables a SQL statement (possibly several) writes: INSERT INTO, UPDATE … SET, DELETE FROM,
- * TRUNCATE, ALTER/DROP TABLE, REPLACE INTO, MERGE INTO, REFRESH MATERIALIZED VIEW. A statement
- * that is not recognisably read-only and names no such target is `unknown`.
- */
+/** The tables (as models) a SQL statement writes; see core's `sqlWrites`. */
 export function writeTargets(sqlText: string, names: TableNames): WriteTargets {
-  const text = stripComments(sqlText)
+  const found = sqlWrites(sqlText)
   const models = new Set<string>()
-  let unknown = false
-  let writes = false
-  const add = (identifier: string) => {
-    writes = true
-    for (const m of names.resolve(identifier).models) models.add(m)
-  }
-  const patterns: RegExp[] = [
-    new RegExp(String.raw`\binsert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+(${QUALIFIED})`, 'gi'),
-    new RegExp(String.raw`\breplace\s+into\s+(${QUALIFIED})`, 'gi'),
-    new RegExp(String.raw`\bmerge\s+into\s+(${QUALIFIED})`, 'gi'),
-    new RegExp(
-      String.raw`(?<!\bfor\s+(?:no\s+key\s+)?)(?<!\bon\s+)(?<!\bdo\s+)(?<!\bkey\s+)\bupdate\s+(?:or\s+\w+\s+)?(?:only\s+)?(${QUALIFIED})(?:\s+(?:as\s+)?${IDENT})?\s+set\b`,
-      'gi',
-    ),
-    new RegExp(String.raw`\bdelete\s+from\s+(?:only\s+)?(${QUALIFIED})`, 'gi'),
-    new RegExp(
-      String.raw`\b(?:alter|drop)\s+(?:table|view|materialized\s+view)\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})`,
-      'gi',
-    ),
-    new RegExp(
-      String.raw`\brefresh\s+materialized\s+view\s+(?:concurrently\s+)?(${QUALIFIED})`,
-      'gi',
-    ),
-  ]
-  for (const re of patterns) for (const m of text.matchAll(re)) add(m[1]!)
-  // TRUNCATE [TABLE] [ONLY] a, b, c
-  const truncate = new RegExp(
-    String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?(${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
-    'gi',
-  )
-  for (const m of text.matchAll(truncate)) {
-    for (const id of m[1]!.split(/\s*,\s*/)) add(id.replace(/^only\s+/i, ''))
-  }
-  // MySQL multi-table DELETE t1, t2 FROM …, UPDATE t1 JOIN t2 SET …: be conservative
-  if (/\bdelete\s+(?!from\b)/i.test(text) || /\bupdate\s+[^;]*?\bjoin\b[^;]*?\bset\b/i.test(text)) {
-    writes = true
-    unknown = true
-  }
-  for (const statement of splitStatements(text)) {
-    if (statement.trim() === '') continue
-    if (READ_ONLY_START.test(statement)) continue
-    if (/^\s*(?:insert|update|delete|replace|merge|truncate|refresh)\b/i.test(statement)) continue
-    if (
-      /^\s*create\s+(?:temp|temporary|unique\s+)?(?:table|index|sequence|type|schema|extension|unique)\b/i.test(
-        statement,
-      )
-    )
-      continue // creating something new does not change cached results of existing tables
-    writes = true
-    unknown = true // DDL, CALL, DO, COPY, VACUUM, …: could change anything
-  }
-  return { models, unknown, writes: writes || unknown }
-}
-
-function splitStatements(text: string): string[] {
-  // good enough for raw SQL written by hand: quotes and dollar-quoted bodies are skipped
-  const out: string[] = []
-  let current = ''
-  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\w*)\$[\s\S]*?\$\1\$|;|[^'";$]+|[$'"]/g
-  for (const m of text.matchAll(re)) {
-    if (m[0] === ';') {
-      out.push(current)
-      current = ''
-    } else current += m[0]
-  }
-  out.push(current)
-  return out
+  for (const table of found.tables) for (const m of names.resolve(table).models) models.add(m)
+  return { models, unknown: found.unknown, writes: found.writes }
 }

@@ -2,6 +2,7 @@ import {
   CacheOptionError,
   createQueryCache,
   generateQueryCacheKey,
+  isLockingRead,
   QueryCache,
   type QueryCacheOptions,
   tableDeletion,
@@ -10,7 +11,6 @@ import { is, Table } from 'drizzle-orm'
 import {
   ALL,
   type DialectFamily,
-  isLockingRead,
   readDependencies,
   TableNames,
   UNKNOWN_READS,

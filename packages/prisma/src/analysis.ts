@@ -2,6 +2,7 @@
  * The translation layer: which models a Prisma read depends on, and which models a write
  * (including nested writes, referential actions and raw SQL) can change.
  */
+import { splitSqlIdentifier, sqlWrites, stripSqlLiterals } from '@querycache/core'
 import type { SchemaGraph } from './schema.js'
 
 type Args = Record<string, unknown>
@@ -242,81 +243,29 @@ function walkNested(graph: SchemaGraph, model: string, ops: Args, effect: Effect
 // ---------------------------------------------------------------------------------------------
 // raw SQL
 
-const IDENT = '(?:"(?:[^"]|"")+"|`[^`]+`|\\[[^\\]]+\\]|[\\p{L}_][\\p{L}\\p{N}_$]*)'
-const QUALIFIED = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})*)`
-/** Statements that change a table, each followed by the table's (qualified) name. */
-const WRITE_RE = new RegExp(
-  String.raw`\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|merge\s+into|update(?:\s+or\s+\w+)?(?:\s+only)?|delete\s+from(?:\s+only)?|alter\s+table(?:\s+if\s+exists)?(?:\s+only)?|drop\s+table(?:\s+if\s+exists)?|copy)\s+${QUALIFIED}`,
-  'giu',
-)
-/** Statements that only read, or change nothing a cached query returns. */
-const READ_ONLY_RE =
-  /^\s*(?:select|with|values|explain|show|pragma\s+\w+\s*(?:;|$)|set\s|begin|commit|rollback|savepoint|release)\b/i
-
 /**
- * Models a raw statement can change: the tables it writes and what their referential actions
- * reach. `undefined` when the SQL cannot be read: the caller invalidates every model.
+ * Models a raw statement can change: the tables it writes (core's `sqlWrites`) and what their
+ * referential actions reach. `undefined` when the SQL cannot be read, or names a table outside
+ * the data model: the caller invalidates every model.
  */
 export function rawTouched(graph: SchemaGraph, sql: string): string[] | undefined {
-  // `FOR UPDATE`, `DO UPDATE SET`, `ON UPDATE CASCADE` name no table; keywords inside string
-  // literals are data
-  const text = stripLiterals(stripComments(sql)).replace(/\b(?:for|do|on|key)\s+update\b/giu, ' ')
-  const tables: string[] = []
-  for (const m of text.matchAll(WRITE_RE)) tables.push(unquote(m[1]!))
-  // TRUNCATE a, b, c — and with CASCADE, every table that references them, whatever its action
-  const truncated: string[] = []
-  for (const m of text.matchAll(TRUNCATE_RE)) {
-    for (const name of m[1]!.split(','))
-      truncated.push(unquote(name.trim().replace(/^only\s+/iu, '')))
-  }
-  tables.push(...truncated)
-  const cascade = truncated.length > 0 && /\bcascade\b/iu.test(text)
-  if (tables.length === 0) {
-    // a plain read changes nothing; anything else we cannot read (DO blocks, CALL, functions
-    // with side effects are still possible in a SELECT, see README) changes everything
-    if (
-      READ_ONLY_RE.test(text) &&
-      !/\b(?:insert|update|delete|truncate|merge|call|do)\b/i.test(text)
-    )
-      return []
-    return undefined
-  }
+  // keywords inside string literals are data
+  const found = sqlWrites(stripSqlLiterals(sql))
+  if (found.unknown) return undefined
+  // a plain read changes nothing; anything else we cannot place (CREATE …) changes everything
+  if (!found.writes) return found.readOnly ? [] : undefined
   const touched = new Set<string>()
-  for (const t of tables) {
-    const models = graph.tables.get(t.toLowerCase())
-    if (!models) {
-      // a table outside the data model (or a name we misread): be safe
-      return undefined
-    }
+  for (const table of found.tables) {
+    const parts = splitSqlIdentifier(table)
+    const models = graph.tables.get(parts[parts.length - 1]!.name.toLowerCase())
+    if (!models) return undefined
     for (const m of models) {
       // raw deletes and key updates fire referential actions too
       addAll(touched, graph.affectedBy(m, 'delete'))
       addAll(touched, graph.affectedBy(m, 'update'))
-      if (cascade) addAll(touched, graph.referencing(m))
+      // TRUNCATE … CASCADE empties every referencing table, whatever its action
+      if (found.truncateCascades) addAll(touched, graph.referencing(m))
     }
   }
   return [...touched]
-}
-
-const TRUNCATE_RE = new RegExp(
-  String.raw`\btruncate\s+(?:table\s+)?((?:only\s+)?${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
-  'giu',
-)
-
-/** Replaces string literals ('…' and $tag$…$tag$) with empty ones. */
-function stripLiterals(sql: string): string {
-  return sql.replace(/\$(\w*)\$[\s\S]*?\$\1\$/gu, "''").replace(/'(?:[^']|'')*'/gu, "''")
-}
-
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
-}
-
-/** `"public"."posts"` → `posts`: the last part of a qualified name, unquoted. */
-function unquote(name: string): string {
-  const parts = name.match(new RegExp(IDENT, 'gu')) ?? [name]
-  const last = parts[parts.length - 1]!
-  if (last.startsWith('"')) return last.slice(1, -1).replaceAll('""', '"')
-  if (last.startsWith('`') || last.startsWith('[')) return last.slice(1, -1)
-  return last
 }

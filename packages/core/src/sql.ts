@@ -1,0 +1,150 @@
+/**
+ * Reading raw SQL text, for the adapters' raw-statement invalidation: which tables a statement
+ * writes, and whether it can be told at all. Dialect-neutral and conservative — a statement it
+ * cannot place is `unknown`, and the caller then invalidates everything.
+ */
+
+/** One identifier as written: `t`, `"T"`, `` `t` ``, `[t]`. */
+export const SQL_IDENTIFIER = String.raw`(?:"(?:[^"]|"")*"|\x60(?:[^\x60]|\x60\x60)*\x60|\[[^\]]*\]|[A-Za-z_][\w$]*)`
+const IDENT = SQL_IDENTIFIER
+/** A table name as written: `t`, `s.t`, `"S"."t"`, `db.s.t`. */
+export const SQL_QUALIFIED_NAME = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`
+const QUALIFIED = SQL_QUALIFIED_NAME
+
+export function stripSqlComments(text: string): string {
+  return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
+}
+
+/**
+ * Replaces string literals ('…' and $tag$…$tag$) with empty ones, so keywords inside them are
+ * not read as statements. Text with a backslash is returned unchanged: with backslash escapes
+ * (MySQL strings, PostgreSQL E'…') quotes would pair up differently and could hide a statement.
+ */
+export function stripSqlLiterals(text: string): string {
+  if (text.includes('\\')) return text
+  return text.replace(/\$(\w*)\$[\s\S]*?\$\1\$/gu, "''").replace(/'(?:[^']|'')*'/gu, "''")
+}
+
+/** SELECT … FOR UPDATE / FOR SHARE (and MySQL's LOCK IN SHARE MODE): never served from a cache. */
+export function isLockingRead(sqlText: string): boolean {
+  return /\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b|\block\s+in\s+share\s+mode\b/i.test(
+    stripSqlComments(sqlText),
+  )
+}
+
+export interface SqlIdentifierPart {
+  name: string
+  quoted: boolean
+}
+
+/** `"public"."Posts"` → [{ name: 'public', quoted: true }, { name: 'Posts', quoted: true }]. */
+export function splitSqlIdentifier(identifier: string): SqlIdentifierPart[] {
+  const parts: SqlIdentifierPart[] = []
+  const re = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([^."`[\]\s]+)/g
+  for (const m of identifier.matchAll(re)) {
+    if (m[1] !== undefined) parts.push({ name: m[1].replace(/""/g, '"'), quoted: true })
+    else if (m[2] !== undefined) parts.push({ name: m[2].replace(/``/g, '`'), quoted: true })
+    else if (m[3] !== undefined) parts.push({ name: m[3], quoted: true })
+    else parts.push({ name: m[4]!, quoted: false })
+  }
+  return parts.length > 0 ? parts : [{ name: identifier, quoted: false }]
+}
+
+export interface SqlWrites {
+  /** Names (as written) of the tables the SQL writes. */
+  tables: string[]
+  /** The truncated ones among them, and whether the TRUNCATE cascades to referencing tables. */
+  truncated: string[]
+  truncateCascades: boolean
+  /** It may change data in ways not attributable to named tables (DDL, CALL, DO, …). */
+  unknown: boolean
+  /** It writes at all. */
+  writes: boolean
+  /** Every statement is recognisably read-only (SELECT, WITH, SHOW, BEGIN, …). */
+  readOnly: boolean
+}
+
+const READ_ONLY_START =
+  /^\s*(?:\(\s*)*(?:select|with|values|table|show|explain|describe|desc|pragma|set|reset|begin|start\s+transaction|commit|end|rollback|savepoint|release|listen|unlisten|notify|prepare|deallocate|discard|fetch|close|declare|move|analyze|checkpoint)\b/i
+
+const TARGETS: RegExp[] = [
+  new RegExp(String.raw`\binsert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+(${QUALIFIED})`, 'gi'),
+  new RegExp(String.raw`\breplace\s+into\s+(${QUALIFIED})`, 'gi'),
+  new RegExp(String.raw`\bmerge\s+into\s+(${QUALIFIED})`, 'gi'),
+  new RegExp(
+    String.raw`(?<!\bfor\s+(?:no\s+key\s+)?)(?<!\bon\s+)(?<!\bdo\s+)(?<!\bkey\s+)\bupdate\s+(?:or\s+\w+\s+)?(?:only\s+)?(${QUALIFIED})(?:\s+(?:as\s+)?${IDENT})?\s+set\b`,
+    'gi',
+  ),
+  new RegExp(String.raw`\bdelete\s+from\s+(?:only\s+)?(${QUALIFIED})`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:alter|drop)\s+(?:table|view|materialized\s+view)\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})`,
+    'gi',
+  ),
+  new RegExp(
+    String.raw`\brefresh\s+materialized\s+view\s+(?:concurrently\s+)?(${QUALIFIED})`,
+    'gi',
+  ),
+]
+const TRUNCATE = new RegExp(
+  String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?(${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
+  'gi',
+)
+
+/**
+ * The tables SQL text (possibly several statements) writes: INSERT INTO, UPDATE … SET, DELETE
+ * FROM, TRUNCATE, ALTER/DROP TABLE, REPLACE INTO, MERGE INTO, REFRESH MATERIALIZED VIEW. Names
+ * are found in the text as written (string literals included: a keyword inside one only adds a
+ * name, it never hides one).
+ */
+export function sqlWrites(sqlText: string): SqlWrites {
+  const text = stripSqlComments(sqlText)
+  const tables: string[] = []
+  const truncated: string[] = []
+  let unknown = false
+  let readOnly = true
+  for (const re of TARGETS) for (const m of text.matchAll(re)) tables.push(m[1]!)
+  for (const m of text.matchAll(TRUNCATE)) {
+    for (const id of m[1]!.split(/\s*,\s*/)) truncated.push(id.replace(/^only\s+/i, ''))
+  }
+  tables.push(...truncated)
+  // MySQL multi-table DELETE t1, t2 FROM …, UPDATE t1 JOIN t2 SET …: be conservative
+  if (/\bdelete\s+(?!from\b)/i.test(text) || /\bupdate\s+[^;]*?\bjoin\b[^;]*?\bset\b/i.test(text)) {
+    unknown = true
+  }
+  for (const statement of splitStatements(text)) {
+    if (statement.trim() === '') continue
+    if (READ_ONLY_START.test(statement)) continue
+    readOnly = false
+    if (/^\s*(?:insert|update|delete|replace|merge|truncate|refresh)\b/i.test(statement)) continue
+    if (
+      /^\s*create\s+(?:temp|temporary|unique\s+)?(?:table|index|sequence|type|schema|extension|unique)\b/i.test(
+        statement,
+      )
+    )
+      continue // creating something new does not change cached results of existing tables
+    unknown = true // DDL, CALL, DO, COPY, VACUUM, …: could change anything
+  }
+  return {
+    tables,
+    truncated,
+    truncateCascades: truncated.length > 0 && /\bcascade\b/i.test(text),
+    unknown,
+    writes: tables.length > 0 || unknown,
+    readOnly: readOnly && tables.length === 0 && !unknown,
+  }
+}
+
+function splitStatements(text: string): string[] {
+  // good enough for raw SQL written by hand: quotes and dollar-quoted bodies are skipped
+  const out: string[] = []
+  let current = ''
+  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\w*)\$[\s\S]*?\$\1\$|;|[^'";$]+|[$'"]/g
+  for (const m of text.matchAll(re)) {
+    if (m[0] === ';') {
+      out.push(current)
+      current = ''
+    } else current += m[0]
+  }
+  out.push(current)
+  return out
+}
