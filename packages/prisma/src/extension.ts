@@ -77,8 +77,6 @@ const READ_OPERATIONS = new Set([
   'groupBy',
 ])
 
-const RAW_WRITES = new Set(['$executeRaw', '$executeRawUnsafe', '$queryRaw', '$queryRawUnsafe'])
-
 interface TransactionState {
   models: Set<string>
   deleted: Set<string>
@@ -157,8 +155,9 @@ class CachingLayer {
       const effect = safely(() => writeTouched(this.graph, model, operation, params.args))
       return this.write(() => query(params.args), effect, inTransaction)
     }
-    if (RAW_WRITES.has(operation) || operation.startsWith('$')) {
-      const sql = rawSqlText(operation, params.args)
+    if (operation.startsWith('$')) {
+      // $executeRaw(Unsafe), $queryRaw(Unsafe) and any other raw operation: never cached
+      const sql = rawSqlText(params.args)
       const touched = sql === undefined ? undefined : safely(() => rawTouched(this.graph, sql))
       // raw SQL may delete rows of any table it writes
       const effect = touched && { touched, deleted: touched }
@@ -259,12 +258,12 @@ class CachingLayer {
       return result
     } finally {
       // after commit, before resolving
-      if (ok || !rolledBack) {
-        if (state.all) await this.cache.invalidateModels(this.graph.writeDependencies(undefined))
-        else if (state.models.size > 0)
-          await this.cache.invalidateModels(
-            this.graph.writeDependencies([...state.models], [...state.deleted]),
-          )
+      if ((ok || !rolledBack) && (state.all || state.models.size > 0)) {
+        await this.cache.invalidateModels(
+          this.graph.writeDependencies(state.all ? undefined : [...state.models], [
+            ...state.deleted,
+          ]),
+        )
       }
     }
   }
@@ -378,7 +377,7 @@ function safely<T>(fn: () => T): T | undefined {
 }
 
 /** The SQL text of a raw operation, if it has one we can read. */
-function rawSqlText(operation: string, args: unknown): string | undefined {
+function rawSqlText(args: unknown): string | undefined {
   if (args instanceof Sql) return args.sql
   if (Array.isArray(args) && typeof args[0] === 'string') return args[0]
   if (typeof args === 'object' && args !== null) {
@@ -388,7 +387,6 @@ function rawSqlText(operation: string, args: unknown): string | undefined {
     if (typeof a.query === 'string') return a.query
   }
   if (typeof args === 'string') return args
-  void operation
   return undefined
 }
 
