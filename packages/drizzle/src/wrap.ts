@@ -705,22 +705,8 @@ function hookFresh<T>(obj: T, engine: Engine, tx: TxState | undefined): T {
   if (prepareKey) {
     const prepare = record[prepareKey] as (...args: unknown[]) => unknown
     define(record, prepareKey, function (this: Record<string, any>, ...args: unknown[]) {
-      return hookPrepared(prepare.apply(this, args), this, engine, tx, userValuesCall)
+      return hookPrepared(prepare.apply(this, args), this, engine, tx)
     })
-    // a select's `.values()` returns the driver's own rows (libsql: arrays with named columns),
-    // which a cache cannot reproduce: it is never cached. It prepares synchronously, so a flag
-    // set around the call reaches hookPrepared.
-    if (typeof record.values === 'function' && /Select/.test(entityKind(record) ?? '')) {
-      const values = record.values as (...args: unknown[]) => unknown
-      define(record, 'values', function (this: unknown, ...args: unknown[]) {
-        userValuesCall = true
-        try {
-          return values.apply(this, args)
-        } finally {
-          userValuesCall = false
-        }
-      })
-    }
     addWithCache(record)
     return obj
   }
@@ -735,37 +721,43 @@ function hookFresh<T>(obj: T, engine: Engine, tx: TxState | undefined): T {
   return obj
 }
 
-/** Set while a select builder's own `.values()` runs (see hookFresh). */
-let userValuesCall = false
-
 const PREPARED_METHODS = ['run', 'all', 'get', 'values', 'execute'] as const
-/** The prepared-query method running right now (see hookPrepared). */
-let runningMethod: string | undefined
+/** The prepared-query methods running right now, innermost last (see hookPrepared). */
+const runningMethods: string[] = []
+
+/**
+ * Whether the running method returns the driver's rows in the shape Drizzle maps on every call:
+ * node-postgres/mysql2 `execute`, or SQLite `values` called by `all`/`get`. A `values()`, `run()`
+ * or node-postgres `all()` of your own returns the driver's objects, which are never cached.
+ */
+function mappedShape(): boolean {
+  const [outer, inner] = runningMethods.slice(-2)
+  return runningMethods.length === 1
+    ? outer === 'execute'
+    : inner === 'execute' || (inner === 'values' && (outer === 'all' || outer === 'get'))
+}
 
 function hookPrepared(
   prepared: unknown,
   builder: Record<string, any>,
   engine: Engine,
   tx: TxState | undefined,
-  rawValues = false,
 ): unknown {
   const p = prepared as Record<string | symbol, any> | null
   if (!p || typeof p.queryWithCache !== 'function' || p[HOOKED]) return prepared
   define(p, HOOKED, true)
   // Which method of the prepared query is running: they call queryWithCache synchronously, and
   // each returns the driver's result in its own shape (SQLite `run` a ResultSet, `values` row
-  // arrays; node-postgres `execute` array-mode rows, `all` objects). Only the shape Drizzle maps
-  // on every call is cached: `values` (SQLite's all/get use it) and `execute`.
+  // arrays; node-postgres `execute` array-mode rows, `all` objects); see mappedShape.
   for (const method of PREPARED_METHODS) {
     const fn = p[method]
     if (typeof fn !== 'function') continue
     define(p, method, function (this: unknown, ...args: unknown[]) {
-      const outer = runningMethod
-      runningMethod = method
+      runningMethods.push(method)
       try {
         return fn.apply(this, args)
       } finally {
-        runningMethod = outer
+        runningMethods.pop()
       }
     })
   }
@@ -809,15 +801,10 @@ function hookPrepared(
       }
       // only results Drizzle maps afterwards are cached (raw driver rows, mapped on every hit)
       const mapped = Boolean(this.fields || this.customResultMapper)
-      const method = runningMethod
       const resolved =
-        tx ||
-        !mapped ||
-        rawValues ||
-        (method !== 'values' && method !== 'execute') ||
-        engine.openSharedTransactions > 0
+        tx || !mapped || !mappedShape() || engine.openSharedTransactions > 0
           ? undefined
-          : safe(() => engine.resolveRead(builder, plan, sql, params, method))
+          : safe(() => engine.resolveRead(builder, plan, sql, params, 'rows'))
       if (!resolved) {
         if (mapped) engine.cache.recordBypass()
         return original.call(this, sql, params, query)
