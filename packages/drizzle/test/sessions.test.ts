@@ -54,6 +54,9 @@ test("libsql: a select's .values() returns the driver's rows, uncached", async (
       expect(row[0]).toBe('user1@example.com')
       expect(row.email).toBe(truth.email)
     }
+    const prepared = db.select({ email: users.email }).from(users).where(eq(users.id, 1)).prepare()
+    const direct = (await prepared.values())[0] as unknown as Record<string, unknown>
+    expect(direct.email).toBe(truth.email)
     expect(db.$cache.stats().sets).toBe(0)
     // the builder's ordinary execution is still cached
     await db.select({ email: users.email }).from(users)
