@@ -1,16 +1,11 @@
 // A Prisma service and a Drizzle service on one database and one store see each other's writes:
 // both adapters name tables the same way (core's tableDependency) next to their own names.
-import { createClient } from '@libsql/client'
 import { createQueryCache } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
 import { cacheExtension } from '@querycache/prisma'
 import { createBlogDatabase, seedBlog } from '@querycache/schema'
-import * as pgSchema from '@querycache/schema/drizzle/pg'
-import * as sqliteSchema from '@querycache/schema/drizzle/sqlite'
+import { openDrizzleBlog } from '@querycache/schema/drizzle'
 import { eq, sql } from 'drizzle-orm'
-import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
-import pg from 'pg'
 import { describe, expect, test } from 'vitest'
 
 describe.each(['sqlite', 'postgresql'] as const)('%s', (provider) => {
@@ -20,15 +15,11 @@ describe.each(['sqlite', 'postgresql'] as const)('%s', (provider) => {
     const cache = createQueryCache()
     const base = db.client()
     const prisma = base.$extends(cacheExtension({ cache }))
-    const pool = provider === 'postgresql' ? new pg.Pool({ connectionString: db.url }) : undefined
-    const libsql = pool ? undefined : createClient({ url: db.url })
-    const schema = (pool ? pgSchema : sqliteSchema) as typeof sqliteSchema
-    const plain = (
-      pool
-        ? drizzlePg({ client: pool, schema: pgSchema })
-        : drizzleLibsql({ client: libsql!, schema: sqliteSchema })
-    ) as ReturnType<typeof drizzleLibsql<typeof sqliteSchema>>
-    const drizzleDb = withQueryCache(plain, { cache })
+    const blog = openDrizzleBlog(db)
+    // a Drizzle db given no schema: it has never seen `comments`
+    const bareBlog = openDrizzleBlog(db, { schema: false })
+    const { schema } = blog
+    const drizzleDb = withQueryCache(blog.db, { cache })
     try {
       const viaDrizzle = async () =>
         (
@@ -55,21 +46,14 @@ describe.each(['sqlite', 'postgresql'] as const)('%s', (provider) => {
       expect(await viaPrisma()).toBe('from Drizzle')
       // Drizzle writing Prisma's implicit many-to-many table
       const before = await tagsViaPrisma()
-      if (pool)
-        await (drizzleDb as unknown as { execute(q: unknown): Promise<unknown> }).execute(
-          sql`DELETE FROM "_CategoryToPost" WHERE "B" = 1`,
-        )
-      else await drizzleDb.run(sql`DELETE FROM "_CategoryToPost" WHERE "B" = 1`)
+      await blog.run(drizzleDb, sql`DELETE FROM "_CategoryToPost" WHERE "B" = 1`)
       expect(await tagsViaPrisma()).toBe(before - 1)
       expect(cache.stats().hits).toBe(0) // every read above followed a write that changed it
 
       // foreign-key actions across ORMs: a Drizzle db given no schema, which never used
       // `comments`, deletes a user; Prisma's cached comments see the SET NULL of their author
-      const bare = withQueryCache(
-        (pool ? drizzlePg({ client: pool }) : drizzleLibsql({ client: libsql! })) as typeof plain,
-        { cache },
-      )
-      if (libsql) await libsql.execute('PRAGMA foreign_keys = ON')
+      if (provider === 'sqlite') await bareBlog.run(bareBlog.db, sql`PRAGMA foreign_keys = ON`)
+      const bare = withQueryCache(bareBlog.db, { cache })
       const authorOfComment1 = async () =>
         (await prisma.comment.findUnique({ where: { id: 1 } }))?.authorId
       const author = await authorOfComment1()
@@ -90,8 +74,8 @@ describe.each(['sqlite', 'postgresql'] as const)('%s', (provider) => {
       expect(await commentsOfPost2()).toBe(0)
     } finally {
       await base.$disconnect()
-      await pool?.end()
-      libsql?.close()
+      await blog.close()
+      await bareBlog.close()
       await cache.close()
       await db.drop()
     }

@@ -1,34 +1,21 @@
 // `pnpm demo`: seeds a blog, then shows querycache at work with Drizzle: each read uncached vs
 // cached, what each write invalidated, and that the next read is fresh.
 import { randomUUID } from 'node:crypto'
-import { createClient } from '@libsql/client'
 import { createQueryCache } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
 import { DEFAULT_SEED, seedBlog } from '@querycache/schema'
 import { DemoRun, environment, progress } from '@querycache/schema/demo-kit'
-import * as pgSchema from '@querycache/schema/drizzle/pg'
-import * as sqliteSchema from '@querycache/schema/drizzle/sqlite'
-import { count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
-import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
-import pg from 'pg'
+import { openDrizzleBlog } from '@querycache/schema/drizzle'
+import { count, desc, eq, inArray, sql } from 'drizzle-orm'
 
 const env = await environment()
 for (const w of env.warnings) console.warn(`warning: ${w}`)
 console.log(`Drizzle demo on ${env.label}`)
 await seedBlog(env.db, DEFAULT_SEED, progress('seeding 6k rows'))
 
-// The scenarios are written once against the SQLite types; on PostgreSQL the same calls run on
-// the PostgreSQL tables (same names and columns), so a cast is enough for this demo.
-const pool =
-  env.db.provider === 'postgresql' ? new pg.Pool({ connectionString: env.db.url }) : undefined
-const libsql = pool ? undefined : createClient({ url: env.db.url })
-const schema = (pool ? pgSchema : sqliteSchema) as typeof sqliteSchema
-const plain = (
-  pool
-    ? drizzlePg({ client: pool, schema: pgSchema })
-    : drizzleLibsql({ client: libsql!, schema: sqliteSchema })
-) as ReturnType<typeof drizzleLibsql<typeof sqliteSchema>>
+// The scenarios are written once, against the SQLite types (see openDrizzleBlog)
+const blog = openDrizzleBlog(env.db)
+const { db: plain, schema } = blog
 
 let run!: DemoRun
 const cache = createQueryCache({
@@ -42,7 +29,6 @@ run = new DemoRun('Drizzle', cache, (name) => !name.includes('*') && !name.inclu
 const { posts, users, comments, postTags } = schema
 
 type Db = typeof plain
-type PgLike = { execute(query: SQL): Promise<unknown> }
 const byId = (d: Db) => d.select().from(posts).where(eq(posts.id, 42))
 const page = (d: Db) =>
   d
@@ -146,17 +132,12 @@ await run.write(
 )
 await run.write(
   'raw SQL: UPDATE posts …',
-  () => {
-    const statement = sql`UPDATE posts SET title = 'Raw' WHERE id = 1999`
-    // libsql runs statements with db.run, node-postgres with db.execute
-    return pool ? (db as unknown as PgLike).execute(statement) : db.run(statement)
-  },
+  () => blog.run(db, sql`UPDATE posts SET title = 'Raw' WHERE id = 1999`),
   { name: '20 rows join users', cached: () => page(db), uncached: () => page(plain) },
 )
 
 const code = run.report()
 await cache.close()
-libsql?.close()
-await pool?.end()
+await blog.close()
 await env.db.drop()
 process.exit(code)
