@@ -2,9 +2,10 @@
 // and one Redis namespace and run a seeded random mix of cached reads and writes. The parent
 // checks every read against the commit order the database recorded (support/fuzz-check.ts).
 // Replay a run with QC_FUZZ_SEED=<seed>; QC_FUZZ_OPS sets the operations per worker.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type BlogDatabase, createPostgresDatabase } from '@querycache/schema'
+import { forkWorker } from '@querycache/testing/process'
 import { REDIS_URL, uniqueNamespace } from '@querycache/testing/redis'
 import pg from 'pg'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -57,18 +58,8 @@ interface Worker {
 }
 
 async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = fork(workerPath, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  })
+  const child = await forkWorker(workerPath, env)
   children.push(child)
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve())
-    child.once('exit', (code) =>
-      reject(new Error(`worker exited with ${code} before it was ready`)),
-    )
-  })
   const report = new Promise<WorkerReport>((resolve, reject) => {
     child.on('message', (msg: { report?: WorkerReport; fatal?: string }) => {
       if (msg.report) resolve(msg.report)

@@ -1,7 +1,8 @@
 // Two application processes, each with its own Prisma client and querycache, sharing one
 // database and one Redis: once a write has resolved in one, the other never serves older data.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { forkWorker } from '@querycache/testing/process'
 import { afterEach, describe, expect, test } from 'vitest'
 import { openBlog, PROVIDERS, redisStore, uniqueNamespace } from './support/fixtures.js'
 import type { Command } from './support/worker.js'
@@ -15,16 +16,8 @@ afterEach(() => {
 type Reply = { id: number; titles?: string[]; hits?: number; error?: string }
 
 async function startWorker(env: Record<string, string>) {
-  const child = fork(workerPath, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  })
+  const child = await forkWorker(workerPath, env)
   children.push(child)
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve())
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))
-  })
   let next = 0
   return (request: Command) =>
     new Promise<Reply>((resolve, reject) => {
