@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { forkWorker } from '@querycache/testing/process'
 import { afterEach, describe, expect, test } from 'vitest'
-import { openBlog, PROVIDERS, redisStore, uniqueNamespace } from './support/fixtures.js'
+import { openBlog, PROVIDERS, redisAdapter, uniqueNamespace } from './support/fixtures.js'
 import type { Command } from './support/worker.js'
 
 const workerPath = fileURLToPath(new URL('./support/worker.ts', import.meta.url))
@@ -35,9 +35,9 @@ async function startWorker(env: Record<string, string>) {
 
 describe.each(PROVIDERS)('%s', (provider) => {
   test('a write resolved in one process is never followed by stale data in the other', async () => {
-    const namespace = uniqueNamespace()
+    const namespace = uniqueNamespace('cross-process')
     const { db, prisma, cache } = await openBlog(provider, {
-      cache: { store: redisStore(), namespace },
+      cache: { store: redisAdapter(), namespace },
     })
     const other = await startWorker({
       QC_NAMESPACE: namespace,

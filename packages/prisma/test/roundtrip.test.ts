@@ -1,14 +1,15 @@
 import { Decimal } from '@prisma/client/runtime/client'
 import { Prisma } from '@querycache/schema'
 import { describe, expect, test } from 'vitest'
-import { openBlog, PROVIDERS, redisStore, uniqueNamespace } from './support/fixtures.js'
+import { openBlog, PROVIDERS, redisAdapter, uniqueNamespace } from './support/fixtures.js'
 
 const STORES = ['memory', 'redis'] as const
 
 describe.each(PROVIDERS)('%s', (provider) => {
   test.each(STORES)('every field type comes back as the same JS type through %s', async (store) => {
     const { prisma, base, cache } = await openBlog(provider, {
-      cache: store === 'redis' ? { store: redisStore(), namespace: uniqueNamespace() } : {},
+      cache:
+        store === 'redis' ? { store: redisAdapter(), namespace: uniqueNamespace('roundtrip') } : {},
     })
     const metadata = [
       { nested: { list: [1, 'two', null, true], $qc: ['d', 'not a tag'] } },

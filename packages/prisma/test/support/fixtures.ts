@@ -1,10 +1,10 @@
 import { createQueryCache, type QueryCache, type QueryCacheOptions } from '@querycache/core'
 import { type BlogClient, type BlogDatabase, createBlogDatabase } from '@querycache/schema'
+import { uniqueNamespace } from '@querycache/testing/redis'
 import { afterAll } from 'vitest'
 import { type CacheExtensionOptions, cacheExtension } from '../../src/index.js'
-import { uniqueNamespace } from './redis.js'
 
-export { redisStore, uniqueNamespace } from './redis.js'
+export { redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 
 export const PROVIDERS = ['sqlite', 'postgresql'] as const
 export type Provider = (typeof PROVIDERS)[number]
@@ -43,7 +43,7 @@ export async function openBlog(
 ): Promise<Blog> {
   const db = await createBlogDatabase(provider)
   const base = db.client()
-  const cache = createQueryCache({ namespace: uniqueNamespace(), ...options.cache })
+  const cache = createQueryCache({ namespace: uniqueNamespace('prisma'), ...options.cache })
   const prisma = extend(base, { ...options, cache })
   opened.push({ db, clients: [base, prisma], caches: [cache] })
   await seed(base)

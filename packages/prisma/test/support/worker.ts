@@ -2,10 +2,10 @@
 // querycache over the same database and the same Redis. Commands arrive over IPC.
 import { createQueryCache } from '@querycache/core'
 import { connectBlogClient } from '@querycache/schema'
+import { redisAdapter } from '@querycache/testing/redis'
 import { cacheExtension } from '../../src/index.js'
-import { redisStore } from './redis.js'
 
-const cache = createQueryCache({ store: redisStore(), namespace: process.env.QC_NAMESPACE! })
+const cache = createQueryCache({ store: redisAdapter(), namespace: process.env.QC_NAMESPACE! })
 const provider = process.env.QC_PROVIDER as 'sqlite' | 'postgresql'
 const prisma = connectBlogClient(provider, process.env.QC_DB_URL!).$extends(
   cacheExtension({ cache }),
