@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import KeyvRedis from '@keyv/redis'
 import { type Client, createClient } from '@libsql/client'
 import type { Cache } from 'drizzle-orm/cache/core'
 import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
@@ -28,7 +27,7 @@ import {
 } from './schema.js'
 
 export const PG_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export { REDIS_URL, redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 
 export type Kind = 'pg' | 'sqlite'
 
@@ -132,18 +131,5 @@ export async function openSqlite(): Promise<Harness> {
 }
 
 export const open = (kind: Kind) => (kind === 'pg' ? openPg() : openSqlite())
-
-/** A KeyvRedis adapter of the test's own (querycache sets throwOnErrors on it). */
-export function redisAdapter(): KeyvRedis<string> {
-  const { hostname, port } = new URL(REDIS_URL)
-  return new KeyvRedis<string>({
-    url: REDIS_URL,
-    socket: { host: hostname, port: Number(port || 6379), connectTimeout: 500 },
-  })
-}
-
-export function uniqueNamespace(label: string): string {
-  return `t-drz-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 24)}-${randomUUID().slice(0, 8)}`
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
