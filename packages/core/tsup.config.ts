@@ -1,10 +1,13 @@
-import { defineConfig } from 'tsup'
+import { packageBuild } from '@querycache/build-config/tsup'
+import type { Options } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-})
+const config: Options = packageBuild(
+  {
+    index: 'src/index.ts',
+    adapter: 'src/adapter/index.ts',
+    'store-contract': 'src/store-contract.ts',
+  },
+  // the contract suite runs inside the store author's vitest
+  { external: ['vitest'] },
+)
+export default config

@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { packageTests } from '@querycache/build-config/vitest'
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // test-results.json feeds the closing totals line of `npm test`
-    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-  },
-})
+export default packageTests()

@@ -1,10 +1,5 @@
-import { defineConfig } from 'tsup'
+import { packageBuild } from '@querycache/build-config/tsup'
+import type { Options } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-})
+const config: Options = packageBuild({ index: 'src/index.ts' })
+export default config

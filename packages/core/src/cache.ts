@@ -4,6 +4,7 @@ import { decodePayload, type Entry, parseEntry, peekUserKey, serializeEntry } fr
 import { CacheOptionError, CodecError, CorruptEntryError, QueryCacheError } from './errors.js'
 import { globToRegExp } from './glob.js'
 import { KeyLayout } from './keys.js'
+import { checkKey, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
 import { type CacheStats, type ModelStats, StatsCollector } from './stats.js'
 import { GuardedStore, type StoreOperation } from './stores/guarded.js'
 import { isKeyvLike, type KeyvLike, keyvStore } from './stores/keyv.js'
@@ -725,42 +726,4 @@ function sameTokens(
   if (!b || a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0)
-    throw new CacheOptionError(
-      `key must be a non-empty string; got ${typeof key === 'string' ? '""' : typeof key}`,
-    )
-}
-
-function checkTtl(ttl: unknown, name: string): number | null {
-  if (ttl === null) return null
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new CacheOptionError(
-      `${name} must be a number of seconds greater than 0, or null to keep until invalidated; got ${String(ttl)}`,
-    )
-  }
-  return ttl
-}
-
-function checkPositive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new CacheOptionError(`${name} must be a positive number; got ${String(value)}`)
-  return value
-}
-
-function checkNonNegative(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new CacheOptionError(`${name} must be a number of seconds ≥ 0; got ${String(value)}`)
-  return value
-}
-
-function checkNames(names: unknown, option: string): string[] {
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n.length === 0)) {
-    throw new CacheOptionError(
-      `${option} must be an array of non-empty strings; got ${JSON.stringify(names)}`,
-    )
-  }
-  return names as string[]
 }

@@ -1,7 +1,30 @@
+/**
+ * Every failure querycache names, one code each. Thrown to the caller: only
+ * `QC_INVALID_OPTION` (a user mistake) and `QC_UNSUPPORTED` (a feature the setup cannot do).
+ * Everything else is reported through `onError` and stats, never thrown.
+ */
+export type QueryCacheErrorCode =
+  /** A bad option or argument (thrown at once). */
+  | 'QC_INVALID_OPTION'
+  /** The operation cannot work with this store or driver (thrown at once). */
+  | 'QC_UNSUPPORTED'
+  /** A value the codec cannot represent faithfully; it is not cached. */
+  | 'QC_CODEC'
+  /** A store call failed. */
+  | 'QC_STORE_FAILED'
+  /** A store call took longer than `timeoutMs`. */
+  | 'QC_STORE_TIMEOUT'
+  /** A store call was skipped: the store timed out recently (see `retryAfterMs`). */
+  | 'QC_STORE_UNAVAILABLE'
+  /** A stored entry is not querycache's, is truncated, or cannot be decoded; it was removed. */
+  | 'QC_CORRUPT_ENTRY'
+  /** Anything else that went wrong inside the cache (a bug worth reporting). */
+  | 'QC_UNKNOWN'
+
 /** Every error querycache creates carries a stable `code` callers can branch on. */
 export class QueryCacheError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: QueryCacheErrorCode
+  constructor(code: QueryCacheErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'QueryCacheError'
     this.code = code
@@ -26,6 +49,7 @@ export class CodecError extends QueryCacheError {
 
 /** A store operation failed, timed out, or was skipped while the store is considered down. */
 export class StoreError extends QueryCacheError {
+  declare readonly code: 'QC_STORE_FAILED' | 'QC_STORE_TIMEOUT' | 'QC_STORE_UNAVAILABLE'
   constructor(
     code: 'QC_STORE_FAILED' | 'QC_STORE_TIMEOUT' | 'QC_STORE_UNAVAILABLE',
     message: string,

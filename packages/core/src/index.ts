@@ -8,7 +8,7 @@ export type {
 export { createQueryCache, QueryCache } from './cache.js'
 export type { CodecType, Encoded } from './codec.js'
 export { Codec } from './codec.js'
-export { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from './conventions.js'
+export type { QueryCacheErrorCode } from './errors.js'
 export {
   CacheOptionError,
   CodecError,
@@ -17,16 +17,6 @@ export {
   StoreError,
 } from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
-export type { SqlIdentifierPart, SqlWrites } from './sql.js'
-export {
-  isLockingRead,
-  SQL_IDENTIFIER,
-  SQL_QUALIFIED_NAME,
-  splitSqlIdentifier,
-  sqlWrites,
-  stripSqlComments,
-  stripSqlLiterals,
-} from './sql.js'
 export type { CacheStats, ModelStats } from './stats.js'
 export type { KeyvLike } from './stores/keyv.js'
 export { keyvStore } from './stores/keyv.js'

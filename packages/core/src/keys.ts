@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { CacheOptionError } from './errors.js'
 
 /**
  * Deterministic serialization: object keys sorted, `undefined` properties dropped (Prisma and
@@ -32,7 +33,8 @@ function write(value: unknown, ancestors: Set<object>): string {
     return `D${Number.isNaN(value.getTime()) ? 'NaN' : value.toISOString()}`
   if (value instanceof Uint8Array)
     return `B${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}`
-  if (ancestors.has(value)) throw new TypeError('Cannot build a cache key from a cyclic value')
+  if (ancestors.has(value))
+    throw new CacheOptionError('Cannot build a cache key from a cyclic value')
   ancestors.add(value)
   let out: string
   if (Array.isArray(value)) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { isLockingRead, splitSqlIdentifier, sqlWrites, stripSqlLiterals } from '../src/index.js'
+import {
+  isLockingRead,
+  splitSqlIdentifier,
+  sqlWrites,
+  stripSqlLiterals,
+} from '../src/adapter/index.js'
 
 describe('sqlWrites', () => {
   it('names every table a statement writes, as written', () => {

@@ -7,7 +7,7 @@ import {
   stripSqlComments,
   tableDependency,
   UNKNOWN_READS,
-} from '@querycache/core'
+} from '@querycache/core/adapter'
 import { Column, is, Param, Placeholder, SQL, Subquery, Table, View } from 'drizzle-orm'
 
 /** Every read depends on it; a write whose targets cannot be told (raw SQL, DDL) invalidates it. */

@@ -2,11 +2,10 @@ import {
   CacheOptionError,
   createQueryCache,
   generateQueryCacheKey,
-  isLockingRead,
   QueryCache,
   type QueryCacheOptions,
-  tableDeletion,
 } from '@querycache/core'
+import { isLockingRead, tableDeletion } from '@querycache/core/adapter'
 import { is, Table } from 'drizzle-orm'
 import {
   ALL,

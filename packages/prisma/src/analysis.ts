@@ -2,7 +2,7 @@
  * The translation layer: which models a Prisma read depends on, and which models a write
  * (including nested writes, referential actions and raw SQL) can change.
  */
-import { splitSqlIdentifier, sqlWrites, stripSqlLiterals } from '@querycache/core'
+import { splitSqlIdentifier, sqlWrites, stripSqlLiterals } from '@querycache/core/adapter'
 import type { SchemaGraph } from './schema.js'
 
 type Args = Record<string, unknown>

@@ -4,7 +4,7 @@
  * actions, which the runtime data model does not carry). Nothing is hand-written per model.
  */
 
-import { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from '@querycache/core'
+import { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from '@querycache/core/adapter'
 
 export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 

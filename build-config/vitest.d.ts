@@ -1,0 +1,7 @@
+import type { ViteUserConfig } from 'vitest/config'
+
+/** The vitest config of a workspace package; slow suites raise the timeouts. */
+export function packageTests(overrides?: {
+  testTimeout?: number
+  hookTimeout?: number
+}): ViteUserConfig
