@@ -5,18 +5,21 @@ import {
   CacheOptionError,
   type CodecType,
   createQueryCache,
-  generateQueryCacheKey,
   QueryCache,
   type QueryCacheOptions,
 } from '@querycache/core'
 import {
-  rawTouched,
-  readDependencies,
-  WRITE_OPERATIONS,
+  type CallOptions,
+  checkCallOptions,
+  Invalidator,
+  readThrough,
+  ScopedKeys,
+  type TransactionWrites,
   type WriteEffect,
-  writeTouched,
-} from './analysis.js'
+} from '@querycache/core/adapter'
+import { readDependencies } from './dependencies.js'
 import { SchemaGraph } from './schema.js'
+import { rawEffect, WRITE_OPERATIONS, writeEffect } from './writes.js'
 
 /** The per-call `cache` option of every model read. `false` skips the cache for this call. */
 export type CacheCallOptions =
@@ -77,12 +80,6 @@ const READ_OPERATIONS = new Set([
   'groupBy',
 ])
 
-interface TransactionState {
-  models: Set<string>
-  deleted: Set<string>
-  all: boolean
-}
-
 interface QueryParams {
   model?: string
   operation: string
@@ -98,7 +95,10 @@ class CachingLayer {
   readonly graph: SchemaGraph
   /** The client's `omit` option: it shapes every result, so it is part of every key. */
   private readonly globalOmit: unknown
-  readonly transactions = new AsyncLocalStorage<TransactionState>()
+  /** The writes of the `$transaction` this call runs in, queued until it ends. */
+  readonly transactions = new AsyncLocalStorage<TransactionWrites>()
+  private readonly invalidator: Invalidator
+  private readonly keys: ScopedKeys
 
   constructor(
     readonly options: CacheExtensionOptions,
@@ -121,6 +121,8 @@ class CachingLayer {
       c._engineConfig?.inlineSchema,
       c._activeProvider,
     )
+    this.invalidator = new Invalidator(cache, this.graph.dependencies)
+    this.keys = new ScopedKeys(options.scope)
     for (const name of Object.keys(this.options.models ?? {})) {
       if (!this.graph.models.has(name))
         throw new CacheOptionError(
@@ -147,20 +149,19 @@ class CachingLayer {
       // an operation this version does not know (e.g. a Mongo raw op): assume it writes
       return this.write(
         () => query(params.args),
-        { touched: [model], deleted: [model] },
+        { written: [model], deleted: [model] },
         inTransaction,
       )
     }
     if (model) {
-      const effect = safely(() => writeTouched(this.graph, model, operation, params.args))
+      const effect = safely(() => writeEffect(this.graph, model, operation, params.args))
       return this.write(() => query(params.args), effect, inTransaction)
     }
     if (operation.startsWith('$')) {
       // $executeRaw(Unsafe), $queryRaw(Unsafe) and any other raw operation: never cached
       const sql = rawSqlText(params.args)
-      const touched = sql === undefined ? undefined : safely(() => rawTouched(this.graph, sql))
-      // raw SQL may delete rows of any table it writes
-      const effect = touched && { touched, deleted: touched }
+      const effect = sql === undefined ? undefined : safely(() => rawEffect(this.graph, sql))
+      if (effect === null) return query(params.args)
       return this.write(() => query(params.args), effect, inTransaction)
     }
     return query(params.args)
@@ -170,7 +171,7 @@ class CachingLayer {
     model: string,
     operation: string,
     args: unknown,
-    option: CacheCallOptions | undefined,
+    option: CallOptions | false | undefined,
     run: () => Promise<unknown>,
   ): Promise<unknown> {
     const modelOption = this.options.models?.[model]
@@ -187,95 +188,52 @@ class CachingLayer {
       this.cache.recordBypass()
       return run()
     }
-    const scope = this.options.scope?.()
+    const scope = this.keys.current()
     const key = option?.key
-      ? this.userKey(option.key, scope)
-      : generateQueryCacheKey({ model, operation, args, scope, omit: this.globalOmit })
-    return this.cache.getOrSet(key, run, {
-      ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
-      models: this.graph.readDependencies(models),
-      tags: option?.tags,
-      swr: option?.swr,
-    })
+      ? this.keys.custom(option.key, scope, 'cache.key')
+      : this.keys.query({ model, operation, args, omit: this.globalOmit }, scope)
+    return readThrough(
+      this.cache,
+      {
+        key,
+        dependencies: this.graph.dependencies.read(models),
+        ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
+        tags: option?.tags,
+        swr: option?.swr,
+      },
+      run,
+    )
   }
 
   /**
-   * Runs a write, then invalidates what it touched before its promise settles (also when it
-   * fails: a failed write may still have committed, e.g. when the connection dropped after COMMIT).
-   * Inside a transaction the models are queued and invalidated after the transaction ends.
+   * Runs a write; what it changed is invalidated before its promise settles (also when it fails:
+   * it may have committed), or, inside a transaction, queued until the transaction ends.
    */
-  async write(
+  write(
     run: () => Promise<unknown>,
     effect: WriteEffect | undefined,
     inTransaction: boolean,
   ): Promise<unknown> {
-    const tx = this.transactions.getStore()
-    if (inTransaction && tx) {
-      if (effect) {
-        for (const m of effect.touched) tx.models.add(m)
-        for (const m of effect.deleted) tx.deleted.add(m)
-      } else tx.all = true
-      return run()
-    }
-    try {
-      return await run()
-    } finally {
-      await this.cache.invalidateModels(
-        this.graph.writeDependencies(effect?.touched, effect?.deleted),
-      )
-    }
+    return this.invalidator.write(
+      run,
+      effect,
+      inTransaction ? this.transactions.getStore() : undefined,
+    )
   }
 
   /** Runs `$transaction` of `client`, then applies the queued invalidations before resolving. */
-  async transaction(
-    client: { $transaction: (...a: unknown[]) => Promise<unknown> },
-    args: unknown[],
-  ) {
+  transaction(client: { $transaction: (...a: unknown[]) => Promise<unknown> }, args: unknown[]) {
     // every $transaction call queues on its own, nested ones too: each commits on its own
-    const state: TransactionState = { models: new Set(), deleted: new Set(), all: false }
-    const [first, ...rest] = args
-    // interactive: if the callback throws, Prisma rolls back and nothing needs invalidating; a
-    // failure after it returned is a failed COMMIT, which may have applied. A batch cannot tell.
-    let rolledBack = false
-    const run =
-      typeof first === 'function'
-        ? [
-            async (tx: unknown) => {
-              try {
-                return await (first as (tx: unknown) => unknown)(tx)
-              } catch (error) {
-                rolledBack = true
-                throw error
-              }
-            },
-            ...rest,
-          ]
-        : args
-    let ok = false
-    try {
-      const result = await this.transactions.run(state, () => client.$transaction(...run))
-      ok = true
-      return result
-    } finally {
-      // after commit, before resolving
-      if ((ok || !rolledBack) && (state.all || state.models.size > 0)) {
-        await this.cache.invalidateModels(
-          this.graph.writeDependencies(state.all ? undefined : [...state.models], [
-            ...state.deleted,
-          ]),
-        )
-      }
-    }
-  }
-
-  /** Your key, with `@<scope>` appended when the client has a scope (so tenants never share it). */
-  private userKey(key: string, scope: string | undefined): string {
-    if (this.options.scope === undefined) return key
-    if (key.includes('@'))
-      throw new CacheOptionError(
-        `cache.key "${key}": with a scope, keys cannot contain "@" (it separates the key from the scope)`,
-      )
-    return `${key}@${scope ?? ''}`
+    return this.invalidator.transaction((writes) => {
+      const [first, ...rest] = args
+      // interactive: the callback is watched (if it throws, Prisma rolls back); a batch cannot
+      // tell a failed COMMIT from a rollback, so a failed batch invalidates
+      const run =
+        typeof first === 'function'
+          ? [writes.callback(first as (tx: unknown) => unknown), ...rest]
+          : args
+      return this.transactions.run(writes, () => client.$transaction(...run))
+    })
   }
 
   async rawRead(
@@ -283,6 +241,7 @@ class CachingLayer {
     query: Sql,
     run: () => Promise<unknown>,
   ): Promise<unknown> {
+    checkCallOptions(options, '$queryRawCached', '{ models?, tags?, ttl?, key?, swr? }')
     const models = options.models ?? []
     const tags = options.tags ?? []
     if (models.length === 0 && tags.length === 0)
@@ -295,8 +254,8 @@ class CachingLayer {
           `$queryRawCached: "${m}" is not a model of this schema (models: ${this.graph.allModels().join(', ')})`,
         )
     }
-    const writes = rawTouched(this.graph, query.sql)
-    if (writes !== undefined && writes.length > 0)
+    const writes = rawEffect(this.graph, query.sql)
+    if (writes)
       throw new CacheOptionError(
         '$queryRawCached caches reads only; run statements that change data with $executeRaw or $queryRaw',
       )
@@ -311,16 +270,21 @@ class CachingLayer {
       this.cache.recordBypass()
       return run()
     }
-    const scope = this.options.scope?.()
+    const scope = this.keys.current()
     const key = options.key
-      ? this.userKey(options.key, scope)
-      : generateQueryCacheKey({ raw: query.strings, values: query.values, scope })
-    return this.cache.getOrSet(key, run, {
-      ttl: pickTtl(options.ttl, undefined, this.options.ttl),
-      models: this.graph.readDependencies(models),
-      tags,
-      swr: options.swr,
-    })
+      ? this.keys.custom(options.key, scope, 'key')
+      : this.keys.query({ raw: query.strings, values: query.values }, scope)
+    return readThrough(
+      this.cache,
+      {
+        key,
+        dependencies: this.graph.dependencies.read(models),
+        ttl: pickTtl(options.ttl, undefined, this.options.ttl),
+        tags,
+        swr: options.swr,
+      },
+      run,
+    )
   }
 }
 
@@ -343,23 +307,15 @@ function validateOptions(options: CacheExtensionOptions): void {
     throw new CacheOptionError('cacheExtension: auto must be true or false')
 }
 
-function splitCacheOption(args: unknown): { cache: CacheCallOptions | undefined; rest: unknown } {
+/** Takes the `cache` option off a read's arguments (Prisma must not see it), checked. */
+function splitCacheOption(args: unknown): {
+  cache: CallOptions | false | undefined
+  rest: unknown
+} {
   if (typeof args !== 'object' || args === null || !('cache' in args))
     return { cache: undefined, rest: args }
   const { cache, ...rest } = args as { cache?: unknown }
-  if (
-    cache !== undefined &&
-    cache !== false &&
-    (typeof cache !== 'object' || cache === null || Array.isArray(cache))
-  )
-    throw new CacheOptionError('cache option: expected { ttl?, key?, tags?, swr? } or false')
-  if (
-    cache &&
-    typeof (cache as { key?: unknown }).key !== 'undefined' &&
-    typeof (cache as { key?: unknown }).key !== 'string'
-  )
-    throw new CacheOptionError('cache.key must be a string')
-  return { cache: cache as CacheCallOptions | undefined, rest }
+  return { cache: checkCallOptions(cache, 'cache'), rest }
 }
 
 function pickTtl(...ttls: (number | null | undefined)[]): number | null | undefined {

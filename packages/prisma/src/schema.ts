@@ -4,7 +4,12 @@
  * actions, which the runtime data model does not carry). Nothing is hand-written per model.
  */
 
-import { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from '@querycache/core/adapter'
+import {
+  Dependencies,
+  type ReferentialAction as KitAction,
+  RelationGraph,
+  tableDependency,
+} from '@querycache/core/adapter'
 
 export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 
@@ -49,13 +54,16 @@ interface RuntimeDataModel {
 export class SchemaGraph {
   readonly models = new Map<string, ModelInfo>()
   readonly foreignKeys: ForeignKey[] = []
+  /** Foreign keys and their referential actions, between models (core's one relation graph). */
+  readonly relations = new RelationGraph()
+  /** Dependency names of reads and writes: a model, its table and its implicit join tables. */
+  readonly dependencies: Dependencies
   /** Lower-cased table names (model tables and implicit many-to-many join tables) → models. */
   readonly tables = new Map<string, string[]>()
   /** `view` blocks: what they read is not in the schema, so reads of them depend on every model. */
   readonly views = new Set<string>()
   /** False when the inline schema could not be read: every relation is then assumed to cascade. */
   readonly knowsReferentialActions: boolean
-  private readonly closures = new Map<string, string[]>()
 
   /** Implicit many-to-many join tables of each model. */
   private readonly joinTables = new Map<string, string[]>()
@@ -125,6 +133,18 @@ export class SchemaGraph {
         }
       }
     }
+    for (const k of this.foreignKeys)
+      this.relations.addForeignKey({
+        holder: k.holder,
+        referenced: k.referenced,
+        references: k.references,
+        onDelete: KIT_ACTIONS[k.onDelete],
+        onUpdate: KIT_ACTIONS[k.onUpdate],
+      })
+    this.dependencies = new Dependencies(this.relations, {
+      names: (model) => [model, ...this.tablesOf([model])],
+      table: (model) => this.tableOf(model),
+    })
   }
 
   private addTable(table: string, ...models: string[]): void {
@@ -136,107 +156,6 @@ export class SchemaGraph {
 
   relation(model: string, field: string): RelationField | undefined {
     return this.models.get(model)?.relations.get(field)
-  }
-
-  /**
-   * Models whose rows the database changes when rows of `model` are deleted (`delete`) or have
-   * a referenced key updated (`update`), following referential actions transitively. Includes
-   * `model` itself.
-   */
-  affectedBy(model: string, change: 'delete' | 'update'): string[] {
-    const id = `${change}:${model}`
-    let result = this.closures.get(id)
-    if (!result) {
-      const seen = new Set<string>([model])
-      const visit = (m: string, c: 'delete' | 'update') => {
-        for (const k of this.foreignKeys) {
-          if (k.referenced !== m) continue
-          const action = c === 'delete' ? k.onDelete : k.onUpdate
-          if (action === 'Restrict' || action === 'NoAction') continue
-          const next = action === 'Cascade' && c === 'delete' ? 'delete' : 'update'
-          const key = `${next}:${k.holder}`
-          if (seen.has(key)) continue
-          seen.add(key)
-          seen.add(k.holder)
-          visit(k.holder, next)
-        }
-      }
-      visit(model, change)
-      result = [...seen].filter((s) => !s.includes(':'))
-      this.closures.set(id, result)
-    }
-    return result
-  }
-
-  /** Every model holding a foreign key to `model`, transitively (what `TRUNCATE … CASCADE` empties). */
-  referencing(model: string): string[] {
-    const seen = new Set<string>([model])
-    const visit = (m: string) => {
-      for (const k of this.foreignKeys) {
-        if (k.referenced !== m || seen.has(k.holder)) continue
-        seen.add(k.holder)
-        visit(k.holder)
-      }
-    }
-    visit(model)
-    return [...seen]
-  }
-
-  /** True when writing `fields` of `model` may change a key other rows reference. */
-  changesReferencedKey(model: string, fields: Iterable<string>): boolean {
-    const referenced = new Set<string>()
-    for (const k of this.foreignKeys) {
-      if (k.referenced !== model) continue
-      if (k.references.length === 0) return true
-      for (const r of k.references) referenced.add(r)
-    }
-    for (const f of fields) if (referenced.has(f)) return true
-    return false
-  }
-
-  /**
-   * What a read of these models depends on: the models (first, for stats), their tables and
-   * implicit join tables named as every adapter names them, and ANY_TABLE — so a Drizzle
-   * process writing the same tables through the same store invalidates this read.
-   */
-  readDependencies(models: readonly string[]): string[] {
-    const deletions = [...this.upstreamOf(models)].map((m) => tableDeletion(this.tableOf(m)))
-    return [...new Set([...models, ...this.tablesOf(models), ...deletions, ANY_TABLE])]
-  }
-
-  /** What a write touching `models` invalidates (`undefined`: it cannot be told — everything). */
-  writeDependencies(
-    models: readonly string[] | undefined,
-    deleted: readonly string[] = models ?? [],
-  ): string[] {
-    if (models === undefined) {
-      const all = this.allModels()
-      const deletions = all.map((m) => tableDeletion(this.tableOf(m)))
-      return [...new Set([...all, ...this.tablesOf(all), ...deletions, ANY_TABLE, UNKNOWN_READS])]
-    }
-    const deletions = deleted.map((m) => tableDeletion(this.tableOf(m)))
-    return [...new Set([...models, ...this.tablesOf(models), ...deletions, UNKNOWN_READS])]
-  }
-
-  /**
-   * Models whose deletes or key updates change rows of these through foreign-key actions,
-   * transitively: a read depends on their deletions, so a writer that does not know this schema
-   * (a Drizzle service) still invalidates it by deleting a referenced row.
-   */
-  private upstreamOf(models: readonly string[]): Set<string> {
-    const out = new Set<string>()
-    const stack = [...models]
-    while (stack.length > 0) {
-      const m = stack.pop()!
-      for (const k of this.foreignKeys) {
-        if (k.holder !== m || out.has(k.referenced)) continue
-        const reacts = [k.onDelete, k.onUpdate].some((a) => a !== 'Restrict' && a !== 'NoAction')
-        if (!reacts) continue
-        out.add(k.referenced)
-        stack.push(k.referenced)
-      }
-    }
-    return out
   }
 
   private tableOf(model: string): string {
@@ -266,6 +185,14 @@ export class SchemaGraph {
 function ownerOf(field: RelationField, graph: SchemaGraph): string {
   for (const m of graph.models.values()) if (m.relations.get(field.name) === field) return m.name
   return ''
+}
+
+const KIT_ACTIONS: Record<ReferentialAction, KitAction> = {
+  Cascade: 'cascade',
+  SetNull: 'set null',
+  SetDefault: 'set default',
+  Restrict: 'restrict',
+  NoAction: 'no action',
 }
 
 const MODEL_RE = /^\s*model\s+(\w+)\s*\{([\s\S]*?)^\s*\}/gm

@@ -1,6 +1,6 @@
 // The schema graph is read from the client; these cover schema shapes the blog schema lacks.
 import { describe, expect, test } from 'vitest'
-import { readDependencies } from '../src/analysis.js'
+import { readDependencies } from '../src/dependencies.js'
 import { SchemaGraph } from '../src/schema.js'
 
 const dataModel = {
@@ -43,9 +43,9 @@ view BookStats {
 describe('SchemaGraph', () => {
   test('a required relation without onDelete restricts (Prisma default); onUpdate cascades', () => {
     const graph = new SchemaGraph(dataModel, schema)
-    expect(graph.affectedBy('Author', 'delete')).toEqual(['Author'])
-    expect(graph.affectedBy('Author', 'update')).toEqual(['Author', 'Book'])
-    expect(graph.referencing('Author')).toEqual(['Author', 'Book'])
+    expect(graph.relations.affectedBy('Author', 'delete')).toEqual(['Author'])
+    expect(graph.relations.affectedBy('Author', 'update')).toEqual(['Author', 'Book'])
+    expect(graph.relations.referencing('Author')).toEqual(['Author', 'Book'])
   })
 
   test('a read of a view depends on every model (its query is not in the schema)', () => {
@@ -67,17 +67,23 @@ describe('SchemaGraph', () => {
       },
     }
     const pg = new SchemaGraph(multi, schema, 'postgresql')
-    expect(pg.readDependencies(['Book'])).toEqual(['Book', 'library.books', 'Author:deleted', '*'])
+    expect(pg.dependencies.read(['Book'])).toEqual(['Book', 'library.books', 'Author:deleted', '*'])
     const sqlite = new SchemaGraph(dataModel, schema, 'sqlite')
-    expect(sqlite.readDependencies(['Author'])).toEqual(['Author', 'author', '*'])
-    expect(sqlite.writeDependencies(['Author'], [])).toEqual(['Author', 'author', '*unknown'])
-    expect(sqlite.writeDependencies(['Author'])).toContain('author:deleted')
+    expect(sqlite.dependencies.read(['Author'])).toEqual(['Author', 'author', '*'])
+    expect(sqlite.dependencies.write({ written: ['Author'] })).toEqual([
+      'Author',
+      'author',
+      '*unknown',
+    ])
+    expect(sqlite.dependencies.write({ written: ['Author'], deleted: ['Author'] })).toContain(
+      'author:deleted',
+    )
   })
 
   test('without the schema text every relation is assumed to cascade both ways', () => {
     const graph = new SchemaGraph(dataModel, undefined)
     expect(graph.knowsReferentialActions).toBe(false)
-    expect(graph.affectedBy('Author', 'delete').sort()).toEqual(['Author', 'Book'])
-    expect(graph.affectedBy('Book', 'delete').sort()).toEqual(['Author', 'Book'])
+    expect(graph.relations.affectedBy('Author', 'delete').sort()).toEqual(['Author', 'Book'])
+    expect(graph.relations.affectedBy('Book', 'delete').sort()).toEqual(['Author', 'Book'])
   })
 })

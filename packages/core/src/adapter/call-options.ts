@@ -16,7 +16,8 @@ export interface CallOptions {
 /**
  * The one check of a per-call cache option: `undefined` (none), `false` (bypass) or an object of
  * CallOptions, checked field by field where it was written so a mistake names the option. `where`
- * names the option in messages (`cache`, `$withCache`); `shape` is what it accepts.
+ * names the option in messages (`cache` → "cache option: …", "cache.ttl …"); `shape` is what it
+ * accepts.
  */
 export function checkCallOptions(
   value: unknown,
@@ -25,7 +26,7 @@ export function checkCallOptions(
 ): CallOptions | false | undefined {
   if (value === undefined || value === false) return value
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new CacheOptionError(`${where}: expected ${shape} or false`)
+    throw new CacheOptionError(`${where} option: expected ${shape} or false`)
   const o = value as CallOptions
   if (o.ttl !== undefined) checkTtl(o.ttl, `${where}.ttl`)
   if (o.swr !== undefined) checkNonNegative(o.swr, `${where}.swr`)
