@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Codec, type CodecType, type Encoded } from './codec.js'
 import { decodePayload, type Entry, parseEntry, peekUserKey, serializeEntry } from './entry.js'
 import { CacheOptionError, CodecError, CorruptEntryError, QueryCacheError } from './errors.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 import { KeyLayout } from './keys.js'
 import { checkKey, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
 import { type CacheStats, type ModelStats, StatsCollector } from './stats.js'
@@ -273,26 +273,21 @@ export class QueryCache {
       throw new CacheOptionError(
         'deletePattern(pattern): pattern must be a non-empty glob string, e.g. "article:*"',
       )
-    let re: RegExp
-    try {
-      re = globToRegExp(pattern)
-    } catch {
-      throw new CacheOptionError(`deletePattern: ${JSON.stringify(pattern)} is not a valid glob`)
-    }
+    const matches = compileGlob(pattern)
     if (!this.store.scan) {
       throw new QueryCacheError(
         'QC_UNSUPPORTED',
         `deletePattern needs a store that can list its keys; "${this.store.name}" cannot (use the memory store, Redis, or a Keyv store with an iterator)`,
       )
     }
-    this.detachFlights((f) => re.test(f.userKey))
+    this.detachFlights((f) => matches(f.userKey))
     let removed = 0
     for await (const batch of this.scanKeys(this.layout.entryPrefix, pattern)) {
       const values = await this.tryStore('scan', pattern, () => this.store.getMany(batch))
       if (!values) continue
       const doomed = batch.filter((_, i) => {
         const userKey = values[i] === undefined ? undefined : peekUserKey(values[i]!)
-        return userKey !== undefined && re.test(userKey)
+        return userKey !== undefined && matches(userKey)
       })
       if (doomed.length === 0) continue
       if (

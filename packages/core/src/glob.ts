@@ -1,30 +1,78 @@
 /**
- * Redis-style glob (`*`, `?`, `[abc]`, `[^a-z]`, backslash escapes) compiled to an anchored RegExp.
- * Every other character is literal, so user keys with regex metacharacters are safe.
+ * Redis glob matching, ported from Redis's `stringmatchlen` (src/util.c) so `deletePattern`
+ * deletes exactly what `KEYS`/`SCAN MATCH` with the same pattern would match: it works on UTF-8
+ * bytes (`?` is one byte), `[^…]` negates (`!` is an ordinary character), ranges may be written
+ * backwards, `\` escapes inside and outside classes, `[]` matches nothing and an unterminated
+ * class runs to the end of the pattern.
  */
-export function globToRegExp(pattern: string): RegExp {
-  let out = '^'
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!
-    if (c === '*') out += '[\\s\\S]*'
-    else if (c === '?') out += '[\\s\\S]'
-    else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i]!)
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2)
-      if (end === -1) {
-        out += '\\['
-        continue
-      }
-      let body = pattern.slice(i + 1, end)
-      const negate = body.startsWith('^') || body.startsWith('!')
-      if (negate) body = body.slice(1)
-      out += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`
-      i = end
-    } else out += escapeChar(c)
+export function compileGlob(pattern: string): (key: string) => boolean {
+  const p = Buffer.from(pattern, 'utf8')
+  return (key) => {
+    const s = Buffer.from(key, 'utf8')
+    return matchAt(p, 0, s, 0, { skipLonger: false })
   }
-  return new RegExp(`${out}$`, 'u')
 }
 
-function escapeChar(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+// `skipLonger`: once a `*` failed to match with the rest of the string, a longer string cannot
+// match either (Redis's guard against exponential backtracking; it changes no result)
+function matchAt(p: Buffer, pi: number, s: Buffer, si: number, state: { skipLonger: boolean }) {
+  const pEnd = p.length
+  const sEnd = s.length
+  while (pi < pEnd && si < sEnd) {
+    const c = p[pi]!
+    if (c === 0x2a /* * */) {
+      while (pi + 1 < pEnd && p[pi + 1] === 0x2a) pi++
+      if (pi + 1 === pEnd) return true
+      while (si < sEnd) {
+        if (matchAt(p, pi + 1, s, si, state)) return true
+        if (state.skipLonger) return false
+        si++
+      }
+      state.skipLonger = true
+      return false
+    }
+    if (c === 0x3f /* ? */) {
+      si++
+    } else if (c === 0x5b /* [ */) {
+      pi++
+      const not = p[pi] === 0x5e /* ^ */
+      if (not) pi++
+      let match = false
+      const ch = s[si]!
+      while (true) {
+        if (p[pi] === 0x5c /* \ */ && pEnd - pi >= 2) {
+          pi++
+          if (p[pi] === ch) match = true
+        } else if (p[pi] === 0x5d /* ] */) {
+          break
+        } else if (pi >= pEnd) {
+          // unterminated: the class ends with the pattern
+          pi--
+          break
+        } else if (pEnd - pi >= 3 && p[pi + 1] === 0x2d /* - */) {
+          let start = p[pi]!
+          let end = p[pi + 2]!
+          if (start > end) [start, end] = [end, start]
+          pi += 2
+          if (ch >= start && ch <= end) match = true
+        } else if (p[pi] === ch) {
+          match = true
+        }
+        pi++
+      }
+      if (not) match = !match
+      if (!match) return false
+      si++
+    } else {
+      if (c === 0x5c /* \ */ && pEnd - pi >= 2) pi++
+      if (p[pi] !== s[si]) return false
+      si++
+    }
+    pi++
+    if (si === sEnd) {
+      while (pi < pEnd && p[pi] === 0x2a) pi++
+      break
+    }
+  }
+  return pi === pEnd && si === sEnd
 }
