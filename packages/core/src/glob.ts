@@ -5,6 +5,8 @@
  * backwards, `\` escapes inside and outside classes, `[]` matches nothing and an unterminated
  * class runs to the end of the pattern.
  */
+const signed = (byte: number) => (byte << 24) >> 24
+
 export function compileGlob(pattern: string): (key: string) => boolean {
   const p = Buffer.from(pattern, 'utf8')
   return (key) => {
@@ -50,11 +52,12 @@ function matchAt(p: Buffer, pi: number, s: Buffer, si: number, state: { skipLong
           pi--
           break
         } else if (pEnd - pi >= 3 && p[pi + 1] === 0x2d /* - */) {
-          let start = p[pi]!
-          let end = p[pi + 2]!
+          // Redis compares `char`s, signed on the platforms it runs on: bytes ≥ 0x80 sort first
+          let start = signed(p[pi]!)
+          let end = signed(p[pi + 2]!)
           if (start > end) [start, end] = [end, start]
           pi += 2
-          if (ch >= start && ch <= end) match = true
+          if (signed(ch) >= start && signed(ch) <= end) match = true
         } else if (p[pi] === ch) {
           match = true
         }
