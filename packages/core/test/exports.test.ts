@@ -29,6 +29,21 @@ describe('package exports', () => {
     expect(out).toBe('1970-01-01T00:00:00.000Z')
   })
 
+  it('has the adapter kit and the store contract suite as entries of their own', () => {
+    const out = node([
+      '-e',
+      "const a = require('@querycache/core/adapter'); const root = require('@querycache/core'); console.log(typeof a.Dependencies, typeof a.sqlWrites, typeof root.sqlWrites)",
+    ])
+    expect(out).toBe('function function undefined')
+    // the contract suite runs inside vitest; outside it, its module still resolves and exports it
+    const contract = node([
+      '--input-type=module',
+      '-e',
+      "import { createRequire } from 'node:module'; console.log(createRequire(process.cwd() + '/').resolve('@querycache/core/store-contract').endsWith('store-contract.cjs'))",
+    ])
+    expect(contract).toBe('true')
+  })
+
   it('keeps internals private', () => {
     expect(() => node(['-e', "require('@querycache/core/dist/cache.js')"])).toThrow()
   })

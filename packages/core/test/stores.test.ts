@@ -1,7 +1,7 @@
+import { describeStoreContract } from '@querycache/core/store-contract'
 import { redisAdapter } from '@querycache/testing/redis'
 import { Keyv } from 'keyv'
 import { memoryStore } from '../src/index.js'
-import { describeStoreContract } from './support/contract.js'
 
 describeStoreContract('memory', () => {
   const store = memoryStore({ maxEntries: 1000 })
