@@ -37,7 +37,7 @@ export class Tokens {
     return !dependencies.some((d) => this.pending.has(d))
   }
 
-  /** True when an invalidation of one of these is being written or failed. */
+  /** Entries depending on these must not be served: their invalidation may not be in the store yet. */
   anyPending(dependencies: readonly string[]): boolean {
     return this.pending.size > 0 && dependencies.some((d) => this.pending.has(d))
   }
