@@ -1,0 +1,132 @@
+import type { Codec, Encoded } from './codec.js'
+import { decodePayload, type Entry, parseEntry, serializeEntry } from './entry.js'
+import { CodecError, CorruptEntryError } from './errors.js'
+import type { ResolvedEntryOptions } from './resolved-options.js'
+import type { StatsCollector } from './stats.js'
+import type { StoreAccess } from './store-access.js'
+import type { Tokens } from './tokens.js'
+
+export interface EntryRead {
+  state: 'fresh' | 'stale' | 'dead'
+  value?: unknown
+  model: string | undefined
+}
+
+/**
+ * Stored entries: whether one may be served (its recorded tokens still current, not expired),
+ * and writing one within `maxEntryBytes`. Codec failures are reported and never thrown.
+ */
+export class Entries {
+  constructor(
+    private readonly codec: Codec,
+    private readonly access: StoreAccess,
+    private readonly tokens: Tokens,
+    private readonly counters: StatsCollector,
+    private readonly maxEntryBytes: number,
+  ) {}
+
+  /**
+   * `known`/`current` are tokens the caller already read alongside the entry, so a hit whose
+   * dependencies are all among them costs no further round trip. Undefined: unreadable or corrupt.
+   */
+  async read(
+    entryKey: string,
+    raw: string,
+    known: string[],
+    current: (string | undefined)[],
+  ): Promise<EntryRead | undefined> {
+    let entry: Entry
+    let value: unknown
+    try {
+      entry = parseEntry(raw)
+      // an invalidation of one of its dependencies is being written or failed: not servable here
+      if (this.tokens.anyPending(entry.dependencies))
+        return { state: 'dead', model: entry.model ?? undefined }
+      const tokens = await this.tokens.current(entry.dependencies, known, current)
+      if (!tokens) return undefined
+      for (let i = 0; i < entry.tokens.length; i++) {
+        if (tokens[i] !== entry.tokens[i]) return { state: 'dead', model: entry.model ?? undefined }
+      }
+      const now = Date.now()
+      const state =
+        entry.expiresAt === null || now < entry.expiresAt
+          ? 'fresh'
+          : entry.staleUntil !== null && now < entry.staleUntil
+            ? 'stale'
+            : 'dead'
+      if (state === 'dead') return { state, model: entry.model ?? undefined }
+      value = decodePayload(this.codec, entry)
+      return { state, value, model: entry.model ?? undefined }
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error
+      this.counters.count('corrupt')
+      this.access.report(error, 'decode', undefined)
+      await this.access.tryStore('delete', undefined, () =>
+        this.access.driver.deleteMany([entryKey]),
+      )
+      return undefined
+    }
+  }
+
+  async write(
+    entryKey: string,
+    userKey: string,
+    encoded: Encoded,
+    o: ResolvedEntryOptions,
+    recorded: string[],
+  ): Promise<boolean> {
+    const now = Date.now()
+    const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
+    const staleUntil = expiresAt === null || o.swr === 0 ? null : expiresAt + o.swr * 1000
+    const raw = serializeEntry(
+      {
+        userKey,
+        model: o.models[0] ?? null,
+        dependencies: o.dependencies,
+        tokens: recorded,
+        expiresAt,
+        staleUntil,
+      },
+      encoded.json,
+      encoded.tagged,
+    )
+    // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
+    if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
+      this.counters.count('skipped')
+      return false
+    }
+    const ttlMs =
+      staleUntil !== null ? staleUntil - now : expiresAt !== null ? expiresAt - now : undefined
+    const ok = await this.access.tryStore('set', userKey, () =>
+      this.access.driver.set(entryKey, raw, ttlMs).then(() => true),
+    )
+    if (!ok) return false
+    this.counters.count('sets')
+    return true
+  }
+
+  /** Undefined when the value cannot be cached (counted as skipped and reported). */
+  encode(userKey: string, value: unknown): Encoded | undefined {
+    try {
+      return this.codec.encode(value)
+    } catch (error) {
+      this.counters.count('skipped')
+      this.access.report(
+        error instanceof CodecError ? error : new CodecError(String(error), { cause: error }),
+        'encode',
+        userKey,
+      )
+      return undefined
+    }
+  }
+
+  /** A copy of a shared result, so callers cannot mutate each other's; `value` if decoding fails. */
+  decodeOwnCopy(userKey: string, encoded: Encoded, value: unknown): unknown {
+    try {
+      return this.codec.decode(encoded.json, encoded.tagged)
+    } catch (error) {
+      this.access.report(error, 'decode', userKey)
+      return value
+    }
+  }
+}

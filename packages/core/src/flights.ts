@@ -1,0 +1,106 @@
+import type { Encoded } from './codec.js'
+import type { Entries } from './entries.js'
+import type { ResolvedEntryOptions } from './resolved-options.js'
+import type { Tokens } from './tokens.js'
+
+export interface FlightResult {
+  value: unknown
+  /** Kept so each joined caller can decode its own copy; undefined when the value can't be cached. */
+  encoded: Encoded | undefined
+}
+
+export interface Flight {
+  userKey: string
+  dependencies: string[]
+  /** Token values read before the flight began (undefined: the store could not be read). */
+  observed: (string | undefined)[] | undefined
+  /** Token values the entry will be stored with (missing tokens filled in). */
+  recorded: string[] | undefined
+  /** Set when an invalidation or delete made this flight's result unfit to store or to join. */
+  detached: boolean
+  promise: Promise<FlightResult>
+}
+
+/** Single-flight: at most one query per entry key in this process, shared only when safe. */
+export class Flights {
+  private readonly flights = new Map<string, Flight>()
+
+  constructor(
+    private readonly tokens: Tokens,
+    private readonly entries: Entries,
+  ) {}
+
+  has(entryKey: string): boolean {
+    return this.flights.has(entryKey)
+  }
+
+  /**
+   * The result a caller that just read `observed` may share, if any. Join only a flight that began
+   * under those tokens: if a write was invalidated since it began (here or in another process),
+   * its result may predate that write. When the store could not be read, nothing proves that, so
+   * the caller runs its own query.
+   */
+  joinable(entryKey: string, observed: (string | undefined)[] | undefined): Flight | undefined {
+    const flight = this.flights.get(entryKey)
+    if (
+      flight &&
+      !flight.detached &&
+      observed !== undefined &&
+      (sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))
+    )
+      return flight
+    return undefined
+  }
+
+  start(
+    entryKey: string,
+    userKey: string,
+    fn: () => unknown,
+    o: ResolvedEntryOptions,
+    observed: (string | undefined)[] | undefined,
+  ): Promise<FlightResult> {
+    const flight: Flight = {
+      userKey,
+      dependencies: o.dependencies,
+      observed,
+      recorded: undefined,
+      detached: false,
+      promise: undefined as never,
+    }
+    flight.promise = (async () => {
+      try {
+        // Tokens are fixed before the query runs: a write that commits while it runs rotates them.
+        const recorded = observed ? await this.tokens.ensure(o.dependencies, observed) : undefined
+        flight.recorded = recorded
+        const value = await fn()
+        const encoded = this.entries.encode(userKey, value)
+        if (encoded && recorded && !flight.detached)
+          await this.entries.write(entryKey, userKey, encoded, o, recorded)
+        return { value, encoded }
+      } finally {
+        if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
+      }
+    })()
+    this.flights.set(entryKey, flight)
+    return flight.promise
+  }
+
+  /** Detached flights still finish for their callers but store nothing and take no joiners. */
+  detach(match: (flight: Flight, entryKey: string) => boolean): void {
+    for (const [entryKey, flight] of this.flights) {
+      if (match(flight, entryKey)) {
+        flight.detached = true
+        this.flights.delete(entryKey)
+      }
+    }
+  }
+}
+
+function sameTokens(
+  a: readonly (string | undefined)[],
+  b: readonly (string | undefined)[] | undefined,
+): boolean {
+  if (!b || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

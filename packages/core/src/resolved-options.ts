@@ -1,0 +1,105 @@
+import type { EntryOptions, QueryCacheOptions } from './cache.js'
+import type { CodecType } from './codec.js'
+import { CacheOptionError } from './errors.js'
+import type { KeyLayout } from './keys.js'
+import { checkFunction, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
+import { isKeyvLike, keyvStore } from './stores/keyv.js'
+import { memoryStore } from './stores/memory.js'
+import type { StoreDriver } from './stores/types.js'
+
+/** QueryCacheOptions checked and defaulted once, so nothing downstream re-checks or re-defaults. */
+export interface ResolvedCacheOptions {
+  store: StoreDriver
+  namespace: string
+  version: number
+  ttl: number | null
+  maxEntryBytes: number
+  timeoutMs: number
+  retryAfterMs: number
+  types: readonly CodecType<any, any>[]
+  onError: QueryCacheOptions['onError']
+  onInvalidate: QueryCacheOptions['onInvalidate']
+}
+
+/** One call's EntryOptions merged with the cache's defaults, plus the token keys they imply. */
+export interface ResolvedEntryOptions {
+  ttl: number | null
+  swr: number
+  models: readonly string[]
+  tags: readonly string[]
+  /** The namespace token first, then each model's and tag's, without duplicates. */
+  dependencies: string[]
+}
+
+const NAMESPACE_RE = /^[A-Za-z0-9_.-]{1,64}$/
+
+export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOptions {
+  const namespace = options.namespace ?? 'qc'
+  if (!NAMESPACE_RE.test(namespace)) {
+    throw new CacheOptionError(
+      `namespace must be 1–64 letters, digits, "_", "-" or "."; got ${JSON.stringify(namespace)}`,
+    )
+  }
+  const version = options.version ?? 1
+  if (!Number.isInteger(version) || version < 1)
+    throw new CacheOptionError(`version must be a positive integer; got ${version}`)
+  const ttl = checkTtl(options.ttl === undefined ? 60 : options.ttl, 'ttl')
+  const maxEntryBytes = checkPositive(options.maxEntryBytes ?? 1024 * 1024, 'maxEntryBytes')
+  const timeoutMs = checkPositive(options.timeoutMs ?? 200, 'timeoutMs')
+  const retryAfterMs = checkPositive(options.retryAfterMs ?? 1000, 'retryAfterMs')
+  checkFunction(options.onError, 'onError', '(error, context) => void')
+  checkFunction(options.onInvalidate, 'onInvalidate', '({ models, tags }) => void')
+  return {
+    store: resolveStore(options.store),
+    namespace,
+    version,
+    ttl,
+    maxEntryBytes,
+    timeoutMs,
+    retryAfterMs,
+    types: options.types ?? [],
+    onError: options.onError,
+    onInvalidate: options.onInvalidate,
+  }
+}
+
+/** Runs on every read, hit or not: keep it to the checks and one small array. */
+export function resolveEntryOptions(
+  options: EntryOptions,
+  defaultTtl: number | null,
+  layout: KeyLayout,
+): ResolvedEntryOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new CacheOptionError('cache options must be an object like { ttl, models, tags, swr }')
+  const ttl = options.ttl === undefined ? defaultTtl : checkTtl(options.ttl, 'ttl')
+  const swr = options.swr === undefined ? 0 : checkNonNegative(options.swr, 'swr')
+  const models = options.models === undefined ? [] : checkNames(options.models, 'models')
+  const tags = options.tags === undefined ? [] : checkNames(options.tags, 'tags')
+  const keys = [layout.allToken]
+  for (const m of models) keys.push(layout.model(m))
+  for (const t of tags) keys.push(layout.tag(t))
+  // two keys cannot collide (one is the namespace token), so skip the Set in the common case
+  const dependencies = keys.length > 2 ? [...new Set(keys)] : keys
+  return { ttl, swr, models, tags, dependencies }
+}
+
+function resolveStore(store: QueryCacheOptions['store']): StoreDriver {
+  if (store === undefined) return memoryStore()
+  if (isStoreDriver(store)) return store
+  if (isKeyvLike(store)) return keyvStore(store)
+  throw new CacheOptionError(
+    'store must be a querycache store (memoryStore(), defineStore(...)), a Keyv instance, or a Keyv store adapter such as new KeyvRedis(url)',
+  )
+}
+
+function isStoreDriver(value: unknown): value is StoreDriver {
+  const v = value as Partial<StoreDriver> | null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.getMany === 'function' &&
+    typeof v.set === 'function' &&
+    typeof v.deleteMany === 'function'
+  )
+}

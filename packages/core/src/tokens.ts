@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto'
+import type { StatsCollector } from './stats.js'
+import type { StoreAccess } from './store-access.js'
+
+interface PendingInvalidation {
+  seq: number
+  failed: boolean
+}
+
+/**
+ * The generation-token protocol. An entry records the tokens of its dependencies as they were
+ * before its query ran and is served only while they are all unchanged; invalidating rotates a
+ * token. Until a rotation is known to be written, entries depending on it are not served here.
+ */
+export class Tokens {
+  /** Token keys whose invalidation is being written or failed; reads depending on them bypass. */
+  private readonly pending = new Map<string, PendingInvalidation>()
+  /** Missing tokens being created by this process, so concurrent cold reads agree on one. */
+  private readonly creatingTokens = new Map<string, Promise<string>>()
+  // Lets a finished write clear only the pending marks it set, not those of a later one.
+  private seq = 0
+  private retrying: Promise<void> | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly access: StoreAccess,
+    private readonly counters: StatsCollector,
+    private readonly retryAfterMs: number,
+  ) {}
+
+  /** False when the cache must be bypassed for these dependencies (store down, invalidation pending). */
+  async usable(dependencies: string[]): Promise<boolean> {
+    if (!this.access.guarded.available) return false
+    if (this.pending.size === 0) return true
+    if (!dependencies.some((d) => this.pending.has(d))) return true
+    await this.retryFailedInvalidations()
+    return !dependencies.some((d) => this.pending.has(d))
+  }
+
+  /** Entries depending on these must not be served: their invalidation may not be in the store yet. */
+  anyPending(dependencies: readonly string[]): boolean {
+    return this.pending.size > 0 && dependencies.some((d) => this.pending.has(d))
+  }
+
+  /** Current tokens for an entry's dependencies, reading only those not already in hand. */
+  async current(
+    dependencies: string[],
+    known: string[],
+    current: (string | undefined)[],
+  ): Promise<(string | undefined)[] | undefined> {
+    const out: (string | undefined)[] = new Array(dependencies.length)
+    const missing: number[] = []
+    for (let i = 0; i < dependencies.length; i++) {
+      const at = known.indexOf(dependencies[i]!)
+      if (at === -1) missing.push(i)
+      else out[i] = current[at]
+    }
+    if (missing.length > 0) {
+      const fetched = await this.access.tryStore('get', undefined, () =>
+        this.access.driver.getMany(missing.map((i) => dependencies[i]!)),
+      )
+      if (!fetched) return undefined
+      missing.forEach((i, j) => {
+        out[i] = fetched[j]
+      })
+    }
+    return out
+  }
+
+  /** The tokens to record for `observed`, creating the missing ones; undefined if that failed. */
+  async ensure(
+    dependencies: string[],
+    observed: (string | undefined)[],
+  ): Promise<string[] | undefined> {
+    if (!observed.includes(undefined)) return observed as string[]
+    try {
+      return await Promise.all(dependencies.map((key, i) => observed[i] ?? this.create(key)))
+    } catch {
+      return undefined
+    }
+  }
+
+  async invalidate(keys: string[]): Promise<void> {
+    const seq = ++this.seq
+    for (const key of keys) this.pending.set(key, { seq, failed: false })
+    const ok = await this.write(keys)
+    for (const key of keys) {
+      const p = this.pending.get(key)
+      if (p?.seq !== seq) continue
+      if (ok) this.pending.delete(key)
+      else p.failed = true
+    }
+    this.counters.count('invalidations')
+    if (!ok) this.scheduleRetry()
+  }
+
+  close(): void {
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+  }
+
+  private create(key: string): Promise<string> {
+    let creating = this.creatingTokens.get(key)
+    if (!creating) {
+      const token = randomUUID()
+      creating = this.access.guarded
+        .run('set', undefined, () => this.access.driver.set(key, token))
+        .then(() => token)
+        .finally(() => this.creatingTokens.delete(key))
+      this.creatingTokens.set(key, creating)
+    }
+    return creating
+  }
+
+  private async write(keys: string[]): Promise<boolean> {
+    try {
+      // Fresh random tokens, never reused: a token evicted and re-created can't match an old entry.
+      await Promise.all(
+        keys.map((key) =>
+          this.access.guarded.run('invalidate', undefined, () =>
+            this.access.driver.set(key, randomUUID()),
+          ),
+        ),
+      )
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private retryFailedInvalidations(): Promise<void> {
+    if (this.retrying) return this.retrying
+    const failed = [...this.pending].filter(([, p]) => p.failed).map(([key]) => key)
+    if (failed.length === 0 || !this.access.guarded.available) return Promise.resolve()
+    this.retrying = (async () => {
+      const seq = ++this.seq
+      for (const key of failed) this.pending.set(key, { seq, failed: true })
+      const ok = await this.write(failed)
+      for (const key of failed)
+        if (ok && this.pending.get(key)?.seq === seq) this.pending.delete(key)
+      if (!ok) this.scheduleRetry()
+    })().finally(() => {
+      this.retrying = undefined
+    })
+    return this.retrying
+  }
+
+  /** Failed invalidations are retried in the background too, so other processes stop serving stale data soon after the store returns. */
+  private scheduleRetry(): void {
+    if (this.retryTimer) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      void this.retryFailedInvalidations().then(() => {
+        if ([...this.pending.values()].some((p) => p.failed)) this.scheduleRetry()
+      })
+    }, this.retryAfterMs)
+    this.retryTimer.unref()
+  }
+}
