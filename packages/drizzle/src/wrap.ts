@@ -3,6 +3,7 @@ import {
   createQueryCache,
   generateQueryCacheKey,
   QueryCache,
+  QueryCacheError,
   type QueryCacheOptions,
 } from '@querycache/core'
 import { isLockingRead, tableDeletion } from '@querycache/core/adapter'
@@ -114,7 +115,7 @@ export function withQueryCache<TDb extends object>(
   options: DrizzleCacheOptions = {},
 ): CachedDatabase<TDb> {
   if ((db as Record<symbol, unknown>)[ENGINE]) {
-    throw new TypeError('withQueryCache: this db is already wrapped')
+    throw new CacheOptionError('withQueryCache: this db is already wrapped')
   }
   const engine = new Engine(db, options)
   return wrapDatabase(db, engine, undefined) as CachedDatabase<TDb>
@@ -152,11 +153,13 @@ class Engine {
 
   constructor(db: object, options: DrizzleCacheOptions) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError('withQueryCache(db, options): options must be an object')
+      throw new CacheOptionError('withQueryCache(db, options): options must be an object')
     const dbRecord = db as Record<string, any>
     this.dialect = dbRecord.dialect
     if (!this.dialect || typeof this.dialect.sqlToQuery !== 'function')
-      throw new TypeError('withQueryCache: expected a Drizzle database (db.dialect is missing)')
+      throw new CacheOptionError(
+        'withQueryCache: expected a Drizzle database (db.dialect is missing)',
+      )
     const dialectKind = entityKind(this.dialect) ?? 'unknown'
     this.family = /^Pg/.test(dialectKind)
       ? 'pg'
@@ -167,7 +170,8 @@ class Engine {
           : 'other'
     if (dbRecord.resultKind === 'sync' || dialectKind === 'SQLiteSyncDialect') {
       // their queries never pass through an async step the cache could sit in
-      throw new TypeError(
+      throw new QueryCacheError(
+        'QC_UNSUPPORTED',
         'withQueryCache: synchronous Drizzle drivers (better-sqlite3, bun:sqlite, …) are not supported; use an async driver such as libsql',
       )
     }
@@ -178,7 +182,7 @@ class Engine {
     this.auto = options.auto ?? true
     this.ttl = options.ttl
     if (options.scope !== undefined && typeof options.scope !== 'function')
-      throw new TypeError(
+      throw new CacheOptionError(
         'withQueryCache: scope must be a function returning a string or undefined',
       )
     this.scope = options.scope
@@ -396,6 +400,24 @@ class Engine {
           })
     const models = cc?.autoInvalidate === false ? [ALL] : plan.models
     return { key, ttl, tags, swr: cc?.swr, models }
+  }
+
+  /**
+   * Runs a write and invalidates what it touched before its promise settles — also when it fails,
+   * since a failed write may have committed (the reply to a COMMIT can be lost): core's one
+   * failed-write rule (`Invalidator.write` in @querycache/core/adapter).
+   */
+  async write<T>(
+    run: () => Promise<T>,
+    models: Iterable<string>,
+    tx: TxState | undefined,
+    deletes = true,
+  ): Promise<T> {
+    try {
+      return await run()
+    } finally {
+      await this.invalidate(models, tx, deletes)
+    }
   }
 
   /** Runs a read through the cache; a cache failure falls back to the query itself. */
@@ -792,11 +814,9 @@ function hookPrepared(
     ) {
       const plan = planFor(sql)
       if (plan.kind === 'write') {
-        return original.call(this, sql, params, async () => {
-          const result = await query()
-          await engine.invalidate(plan.models, tx, plan.deletes)
-          return result
-        })
+        return original.call(this, sql, params, () =>
+          engine.write(query, plan.models, tx, plan.deletes),
+        )
       }
       // only results Drizzle maps afterwards are cached (raw driver rows, mapped on every hit)
       const mapped = Boolean(this.fields || this.customResultMapper)
@@ -838,8 +858,12 @@ function hookCount<T>(builder: T, engine: Engine, tx: TxState | undefined): T {
   define(b, 'then', function (this: Record<string, any>, onFulfilled?: any, onRejected?: any) {
     const run = () => then.call(this) as Promise<unknown>
     let promise: Promise<unknown>
-    if (tx) promise = run()
-    else {
+    // in a transaction, or while one is open on the connection the db itself uses, a count may
+    // include uncommitted rows: never cached
+    if (tx || engine.openSharedTransactions > 0) {
+      engine.cache.recordBypass()
+      promise = run()
+    } else {
       let resolved: ResolvedRead | undefined
       try {
         const query = engine.dialect.sqlToQuery(this.sql)
@@ -877,20 +901,15 @@ function hookRaw<T>(raw: T, query: unknown, engine: Engine, tx: TxState | undefi
   if (typeof r.execute === 'function') {
     // a lazy QueryPromise (PgRaw, SQLiteRaw): runs when awaited or batched
     const execute = r.execute as (...args: unknown[]) => Promise<unknown>
-    define(r, 'execute', async function (this: unknown, ...args: unknown[]) {
-      const result = await execute.apply(this, args)
-      await engine.invalidate(models, tx)
-      return result
+    define(r, 'execute', function (this: unknown, ...args: unknown[]) {
+      return engine.write(() => execute.apply(this, args), models, tx)
     })
     define(r, HOOKED, models)
     return raw
   }
   if (typeof r.then === 'function') {
     // an already-running promise (MySQL's db.execute)
-    return (r as Promise<unknown>).then(async (result) => {
-      await engine.invalidate(models, tx)
-      return result
-    }) as T
+    return engine.write(() => r as Promise<unknown>, models, tx) as T
   }
   return raw
 }
@@ -916,9 +935,7 @@ async function batch(
 ): Promise<unknown> {
   const models = new Set<string>()
   for (const q of queries) for (const m of writesOf(q, engine)) models.add(m)
-  const result = await original.call(target, queries)
-  await engine.invalidate(models, tx)
-  return result
+  return engine.write(() => original.call(target, queries), models, tx)
 }
 
 async function transaction(

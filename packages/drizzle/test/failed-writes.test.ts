@@ -1,0 +1,100 @@
+// Regressions: a read path that cached during a shared-connection transaction ($count), and writes
+// whose COMMIT may have applied although the call failed (the reply was lost).
+import { createPostgresDatabase, seedBlog } from '@querycache/schema'
+import * as pgSchema from '@querycache/schema/drizzle/pg'
+import { eq, sql } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
+import { expect, test } from 'vitest'
+import { withQueryCache } from '../src/index.js'
+
+test('one node-postgres Client: $count during an open transaction is not cached, a rollback leaves no trace', async () => {
+  const fx = await createPostgresDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const client = new pg.Client({ connectionString: fx.url })
+  await client.connect()
+  try {
+    const db = withQueryCache(drizzlePg(client, { schema: pgSchema }))
+    const { users } = pgSchema
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.insert(users).values({ id: 100, name: 'UNCOMMITTED', email: 'u@example.com' })
+        // the same connection: the plain db sees the uncommitted row and must not cache it
+        expect(await db.$count(users)).toBe(4)
+        tx.rollback()
+      }),
+    ).rejects.toThrow()
+    expect(await db.$count(users)).toBe(3)
+    expect(await db.$count(users)).toBe(3)
+    expect(db.$cache.stats().hits).toBe(1)
+  } finally {
+    await client.end()
+    await fx.drop()
+  }
+})
+
+/**
+ * A node-postgres Pool whose next `failNext` statements run on the server and then reject as if
+ * the connection dropped before the reply arrived: the write has happened, the caller sees an error.
+ */
+function poolLosingReplies(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  const state = { lose: (_text: string) => false }
+  const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>
+  ;(pool as unknown as { query: unknown }).query = async (...args: unknown[]) => {
+    const config = args[0] as string | { text?: string }
+    const text = typeof config === 'string' ? config : (config.text ?? '')
+    const result = await query(...args)
+    if (state.lose(text)) throw new Error('Connection terminated unexpectedly')
+    return result
+  }
+  return { pool, state }
+}
+
+test('a builder write whose reply was lost after it applied still invalidates', async () => {
+  const fx = await createPostgresDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const { pool, state } = poolLosingReplies(fx.url)
+  try {
+    const db = withQueryCache(drizzlePg(pool, { schema: pgSchema }))
+    const { users } = pgSchema
+    const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
+    expect(await nameOf1()).toBe('User 1')
+    expect(await nameOf1()).toBe('User 1') // cached
+    state.lose = (text) => /^update/i.test(text)
+    await expect(
+      db.update(users).set({ name: 'APPLIED' }).where(eq(users.id, 1)),
+    ).rejects.toMatchObject({
+      cause: { message: 'Connection terminated unexpectedly' },
+    })
+    state.lose = () => false
+    expect(await nameOf1()).toBe('APPLIED')
+  } finally {
+    await pool.end()
+    await fx.drop()
+  }
+})
+
+test('a raw write whose reply was lost after it applied still invalidates', async () => {
+  const fx = await createPostgresDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const { pool, state } = poolLosingReplies(fx.url)
+  try {
+    const db = withQueryCache(drizzlePg(pool, { schema: pgSchema }))
+    const { users } = pgSchema
+    const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
+    expect(await nameOf1()).toBe('User 1')
+    expect(await nameOf1()).toBe('User 1') // cached
+    state.lose = (text) => /^update/i.test(text)
+    await expect(db.execute(sql`UPDATE users SET name = 'RAW' WHERE id = 1`)).rejects.toMatchObject(
+      {
+        cause: { message: 'Connection terminated unexpectedly' },
+      },
+    )
+    state.lose = () => false
+    expect(await nameOf1()).toBe('RAW')
+  } finally {
+    await pool.end()
+    await fx.drop()
+  }
+})
