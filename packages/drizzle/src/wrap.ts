@@ -6,16 +6,17 @@ import {
   QueryCacheError,
   type QueryCacheOptions,
 } from '@querycache/core'
-import { isLockingRead, tableDeletion } from '@querycache/core/adapter'
-import { is, Table } from 'drizzle-orm'
 import {
-  ALL,
-  type DialectFamily,
-  readDependencies,
-  TableNames,
-  UNKNOWN_READS,
-  writeTargets,
-} from './analyze.js'
+  Dependencies,
+  Invalidator,
+  isLockingRead,
+  type ReferentialAction,
+  RelationGraph,
+  type TransactionWrites,
+  type WriteEffect,
+} from '@querycache/core/adapter'
+import { is, Table } from 'drizzle-orm'
+import { ALL, type DialectFamily, readDependencies, TableNames, writeTargets } from './analyze.js'
 import { toPlain } from './plain.js'
 
 /** Per-query cache options, given to `$withCache(...)`. */
@@ -76,9 +77,8 @@ export type CachedDatabase<TDb> = TDb & { $cache: DrizzleQueryCache }
 const HOOKED = Symbol('querycache.hooked')
 const ENGINE = Symbol('querycache.engine')
 
-interface TxState {
-  models: Set<string>
-}
+/** The writes of the transaction a wrapped db runs in, queued until it ends (core's kit). */
+type TxState = TransactionWrites
 
 interface ReadPlan {
   kind: 'read'
@@ -134,14 +134,10 @@ class Engine {
   private readonly ttl: number | null | undefined
   private readonly scope: (() => string | undefined) | undefined
   private readonly tableOptions = new Map<string, false | { ttl?: number | null | undefined }>()
-  /** model → models a write to it also changes */
-  private readonly graph = new Map<string, Set<string>>()
-  /** table → tables its deletes and key updates change through foreign-key actions */
-  private readonly fkGraph = new Map<string, Set<string>>()
-  /** model → models whose writes also change it (declared `dependencies`, read the other way) */
-  private readonly upstream = new Map<string, Set<string>>()
-  /** model → models whose deletes or key updates change it through foreign-key actions */
-  private readonly fkUpstream = new Map<string, Set<string>>()
+  /** Foreign keys (with their actions) and declared dependencies between tables. */
+  readonly relations = new RelationGraph()
+  readonly dependencies = new Dependencies(this.relations)
+  private readonly invalidator: Invalidator
   /**
    * True when a transaction runs on the connection the db itself uses (a node-postgres `Client`
    * or a mysql2 `Connection`, not a pool): reads on the db then see its uncommitted rows.
@@ -179,6 +175,7 @@ class Engine {
     this.names.onTable = (table) => this.learnForeignKeys(table)
     this.cache =
       options.cache instanceof QueryCache ? options.cache : createQueryCache(options.cache ?? {})
+    this.invalidator = new Invalidator(this.cache, this.dependencies)
     this.auto = options.auto ?? true
     this.ttl = options.ttl
     if (options.scope !== undefined && typeof options.scope !== 'function')
@@ -200,7 +197,10 @@ class Engine {
       this.tableOptions.set(this.names.model(...splitModel(table)), o)
     for (const [from, to] of Object.entries(options.dependencies ?? {})) {
       for (const target of to)
-        this.addEdge(this.names.model(...splitModel(from)), this.names.model(...splitModel(target)))
+        this.relations.addDependency(
+          this.names.model(...splitModel(from)),
+          this.names.model(...splitModel(target)),
+        )
     }
     // tables of the schema given to drizzle(): known by name, and their foreign keys followed
     const schema = dbRecord._?.fullSchema as Record<string, unknown> | undefined
@@ -219,92 +219,56 @@ class Engine {
     for (const fk of foreignKeysOf(table)) {
       try {
         const ref = fk.reference()
-        const actions = [fk.onDelete, fk.onUpdate].map((a) => (a ?? 'no action').toLowerCase())
-        if (actions.some((a) => a === 'cascade' || a === 'set null' || a === 'set default')) {
-          this.addEdge(this.names.ofTable(ref.foreignTable), model, true)
-        }
+        this.relations.addForeignKey({
+          holder: model,
+          referenced: this.names.ofTable(ref.foreignTable),
+          onDelete: referentialAction(fk.onDelete),
+          onUpdate: referentialAction(fk.onUpdate),
+        })
       } catch {
         // a reference to a table not defined yet: skip
       }
     }
   }
 
-  private addEdge(from: string, to: string, foreignKey = false): void {
-    for (const [map, a, b] of [
-      [foreignKey ? this.fkGraph : this.graph, from, to],
-      [foreignKey ? this.fkUpstream : this.upstream, to, from],
-    ] as const) {
-      let set = map.get(a)
-      if (!set) {
-        set = new Set()
-        map.set(a, set)
-      }
-      set.add(b)
-    }
-  }
-
   /**
-   * The models whose writes can change these (foreign-key actions, declared dependencies),
-   * transitively. A read depends on them too: the process that writes them may not know this
-   * table's foreign keys (it never used the table), but the reader always does.
+   * What a write of `models` changed: every table reached from them when it may delete rows or
+   * change keys (DELETE, key UPDATE, upsert, raw SQL), only them for a plain INSERT or UPDATE.
+   * `ALL` among them: it cannot be told.
    */
-  private upstreamOf(models: Iterable<string>, edges = this.upstream): Set<string> {
-    const out = new Set<string>()
-    const stack = [...models]
-    while (stack.length > 0) {
-      const m = stack.pop()!
-      for (const u of edges.get(m) ?? []) {
-        if (out.has(u)) continue
-        out.add(u)
-        stack.push(u)
-      }
-    }
-    return out
+  private effectOf(models: Iterable<string>, deletes: boolean): WriteEffect | undefined {
+    const list = [...models]
+    if (list.includes(ALL)) return undefined
+    return deletes ? { written: list, deleted: list, keyChanged: list } : { written: list }
   }
 
-  /**
-   * The models, plus every model reachable through declared dependencies and — for writes that
-   * may delete rows or change keys — foreign-key actions.
-   */
-  expand(models: Iterable<string>, withForeignKeys = true): Set<string> {
-    const out = new Set<string>()
-    const stack = [...models]
-    while (stack.length > 0) {
-      const m = stack.pop()!
-      if (out.has(m)) continue
-      out.add(m)
-      for (const next of this.graph.get(m) ?? []) stack.push(next)
-      if (withForeignKeys) for (const next of this.fkGraph.get(m) ?? []) stack.push(next)
-    }
-    return out
-  }
-
-  /** Invalidates after a write: at once, or when the surrounding transaction commits. */
+  /** Invalidates after a write: at once, or when the surrounding transaction ends. */
   async invalidate(
     models: Iterable<string>,
     tx: TxState | undefined,
     deletes = true,
   ): Promise<void> {
-    // an INSERT changes its table (and declared dependencies); a write that may delete rows or
-    // change keys also changes what foreign-key actions reach, and their deletion tokens
-    const all = this.expand(models, deletes)
-    if (deletes) {
-      for (const m of [...all])
-        if (m !== ALL && m !== UNKNOWN_READS && !m.endsWith(':deleted')) all.add(tableDeletion(m))
-    }
-    if (tx) {
-      for (const m of all) tx.models.add(m)
-      return
-    }
-    if (all.size === 0) return
-    all.add(UNKNOWN_READS)
-    // ALL makes every other token irrelevant
-    const names = all.has(ALL) ? [ALL] : [...all]
-    try {
-      await this.cache.invalidateModels(names)
-    } catch {
-      // invalidation never fails a committed write (the core reports store failures itself)
-    }
+    const effect = this.effectOf(models, deletes)
+    if (tx) tx.add(effect)
+    else await this.invalidator.invalidate(effect)
+  }
+
+  /**
+   * Runs a write and invalidates what it touched before its promise settles — also when it fails,
+   * since a failed write may have committed (core's one failed-write rule).
+   */
+  write<T>(
+    run: () => Promise<T>,
+    models: Iterable<string>,
+    tx: TxState | undefined,
+    deletes = true,
+  ): Promise<T> {
+    return this.invalidator.write(run, this.effectOf(models, deletes), tx)
+  }
+
+  /** Runs a transaction: what it wrote is invalidated after it ends, unless its callback threw. */
+  transaction<T>(run: (writes: TransactionWrites) => Promise<T>): Promise<T> {
+    return this.invalidator.transaction(run)
   }
 
   /**
@@ -347,18 +311,15 @@ class Engine {
     const models = [...deps.models]
     if (first && deps.models.has(first))
       models.sort((a, b) => Number(b === first) - Number(a === first))
-    const tables = [...models]
-    // declared dependencies: any write of theirs changes this read; foreign-key actions: only
-    // their deletes and key updates do (see core's tableDeletion), also from other processes
-    for (const u of this.upstreamOf(deps.models)) if (!deps.models.has(u)) models.push(u)
-    for (const u of this.upstreamOf(deps.models, this.fkUpstream)) models.push(tableDeletion(u))
-    if (deps.uncertain) models.push(UNKNOWN_READS)
-    models.push(ALL)
+    const tables = models
     const bypass =
       isLockingRead(sqlText) ||
       Boolean(builder.config?.lockingClause) ||
       tables.some((m) => this.tableOptions.get(m) === false)
-    return { kind: 'read', models, tables, bypass }
+    // declared dependencies: any write of theirs changes this read; foreign-key actions: only
+    // their deletes and key updates do (see core's tableDeletion), also from other processes
+    const dependencies = this.dependencies.read(tables, { uncertain: deps.uncertain })
+    return { kind: 'read', models: dependencies, tables, bypass }
   }
 
   /** Whether and how a read is cached, from `$withCache` and the wrapper's options. */
@@ -402,24 +363,6 @@ class Engine {
     return { key, ttl, tags, swr: cc?.swr, models }
   }
 
-  /**
-   * Runs a write and invalidates what it touched before its promise settles — also when it fails,
-   * since a failed write may have committed (the reply to a COMMIT can be lost): core's one
-   * failed-write rule (`Invalidator.write` in @querycache/core/adapter).
-   */
-  async write<T>(
-    run: () => Promise<T>,
-    models: Iterable<string>,
-    tx: TxState | undefined,
-    deletes = true,
-  ): Promise<T> {
-    try {
-      return await run()
-    } finally {
-      await this.invalidate(models, tx, deletes)
-    }
-  }
-
   /** Runs a read through the cache; a cache failure falls back to the query itself. */
   async cachedRead<T>(r: ResolvedRead, run: () => Promise<T>, transform: (v: T) => T): Promise<T> {
     let failed = false
@@ -445,6 +388,13 @@ class Engine {
       return transform(await run())
     }
   }
+}
+
+function referentialAction(action: string | undefined): ReferentialAction {
+  const a = (action ?? 'no action').toLowerCase()
+  return a === 'cascade' || a === 'set null' || a === 'set default' || a === 'restrict'
+    ? a
+    : 'no action'
 }
 
 function minTtl(a: number | null | undefined, b: number | null | undefined) {
@@ -946,29 +896,23 @@ async function transaction(
   engine: Engine,
   outer: TxState | undefined,
 ): Promise<unknown> {
-  // nested transactions (savepoints) queue into the outermost one
-  const state = outer ?? { models: new Set<string>() }
-  let callbackReturned = false
-  const args: unknown[] = [
-    async (inner: object) => {
-      const result = await fn(wrapDatabase(inner, engine, state))
-      callbackReturned = true
-      return result
-    },
-  ]
-  if (config !== undefined) args.push(config)
-  if (outer) return (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+  const begin = (callback: (inner: object) => Promise<unknown>) => {
+    const args: unknown[] = [callback]
+    if (config !== undefined) args.push(config)
+    return (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+  }
+  const body = (writes: TransactionWrites) => (inner: object) =>
+    Promise.resolve(fn(wrapDatabase(inner, engine, writes)))
+  // nested transactions (savepoints) queue into the outermost one, which alone decides: a
+  // savepoint rolled back inside a committed transaction only over-invalidates
+  if (outer) return begin(body(outer))
   if (engine.sharedSession) engine.openSharedTransactions++
-  let committed = false
   try {
-    const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-    committed = true
-    return result
-  } finally {
-    if (engine.sharedSession) engine.openSharedTransactions--
     // after COMMIT; on rollback (the callback threw, or tx.rollback()) nothing is applied, but a
     // failure after the callback returned is a failed COMMIT, which may have applied
-    if (committed || callbackReturned) await engine.invalidate(state.models, undefined, false)
+    return await engine.transaction((writes) => begin(writes.callback(body(writes))))
+  } finally {
+    if (engine.sharedSession) engine.openSharedTransactions--
   }
 }
 
