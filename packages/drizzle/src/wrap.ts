@@ -1,17 +1,19 @@
 import {
   CacheOptionError,
   createQueryCache,
-  generateQueryCacheKey,
   QueryCache,
   QueryCacheError,
   type QueryCacheOptions,
 } from '@querycache/core'
 import {
+  checkCallOptions as checkOptions,
   Dependencies,
   Invalidator,
   isLockingRead,
   type ReferentialAction,
   RelationGraph,
+  readThrough,
+  ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
 } from '@querycache/core/adapter'
@@ -132,7 +134,7 @@ class Engine {
   readonly facade: DrizzleQueryCache
   private readonly auto: boolean
   private readonly ttl: number | null | undefined
-  private readonly scope: (() => string | undefined) | undefined
+  private readonly keys: ScopedKeys
   private readonly tableOptions = new Map<string, false | { ttl?: number | null | undefined }>()
   /** Foreign keys (with their actions) and declared dependencies between tables. */
   readonly relations = new RelationGraph()
@@ -182,7 +184,7 @@ class Engine {
       throw new CacheOptionError(
         'withQueryCache: scope must be a function returning a string or undefined',
       )
-    this.scope = options.scope
+    this.keys = new ScopedKeys(options.scope)
     const client = dbRecord.$client ?? dbRecord.session?.client
     this.sharedSession =
       (this.family === 'pg' &&
@@ -344,49 +346,28 @@ class Engine {
     if (cc?.ttl !== undefined) ttl = cc.ttl
     const tags = [...(cc?.tags ?? [])]
     if (cc?.tag !== undefined) tags.push(cc.tag)
-    const scope = this.scope?.()
+    const scope = this.keys.current()
     const custom = cc?.key ?? cc?.tag
     const key =
       custom !== undefined
-        ? scope === undefined
-          ? custom
-          : `${custom}@${scope}`
-        : generateQueryCacheKey({
-            orm: 'drizzle',
-            db: this.id,
-            sql: sqlText,
-            params,
-            shape,
+        ? this.keys.custom(
+            custom,
             scope,
-          })
+            cc?.key !== undefined ? '$withCache key' : '$withCache tag',
+          )
+        : this.keys.query({ orm: 'drizzle', db: this.id, sql: sqlText, params, shape }, scope)
     const models = cc?.autoInvalidate === false ? [ALL] : plan.models
     return { key, ttl, tags, swr: cc?.swr, models }
   }
 
   /** Runs a read through the cache; a cache failure falls back to the query itself. */
-  async cachedRead<T>(r: ResolvedRead, run: () => Promise<T>, transform: (v: T) => T): Promise<T> {
-    let failed = false
-    let result: { value: T } | undefined
-    try {
-      return await this.cache.getOrSet(
-        r.key,
-        async () => {
-          try {
-            const value = transform(await run())
-            result = { value }
-            return value
-          } catch (error) {
-            failed = true
-            throw error
-          }
-        },
-        { ttl: r.ttl, tags: r.tags, models: r.models, swr: r.swr },
-      )
-    } catch (error) {
-      if (failed) throw error
-      if (result) return result.value
-      return transform(await run())
-    }
+  cachedRead<T>(r: ResolvedRead, run: () => Promise<T>, transform: (v: T) => T): Promise<T> {
+    return readThrough(
+      this.cache,
+      { key: r.key, dependencies: r.models, ttl: r.ttl, tags: r.tags, swr: r.swr },
+      run,
+      transform,
+    )
   }
 }
 
@@ -630,34 +611,15 @@ function addWithCache(obj: Record<string, any>): void {
   })
 }
 
+/** querycache's options through core's one check; Drizzle's own (`tag`, `config`) checked here. */
 function checkCallOptions(config: unknown): void {
-  if (config === undefined || config === false) return
-  const fail = (message: string) => {
-    throw new CacheOptionError(`$withCache: ${message}`)
-  }
-  if (config === null || typeof config !== 'object' || Array.isArray(config))
-    fail(
-      "expected { ttl?, tags?, key?, swr? } (or Drizzle's { tag?, config?, autoInvalidate? }) or false",
-    )
-  const o = config as QueryCacheCallOptions
-  if (
-    o.ttl !== undefined &&
-    o.ttl !== null &&
-    (typeof o.ttl !== 'number' || !Number.isFinite(o.ttl) || o.ttl <= 0)
-  )
-    fail(`ttl must be a number of seconds > 0, or null; got ${String(o.ttl)}`)
-  if (o.swr !== undefined && (typeof o.swr !== 'number' || !Number.isFinite(o.swr) || o.swr < 0))
-    fail(`swr must be a number of seconds ≥ 0; got ${String(o.swr)}`)
-  if (
-    o.tags !== undefined &&
-    (!Array.isArray(o.tags) || o.tags.some((t) => typeof t !== 'string' || t.length === 0))
-  )
-    fail('tags must be an array of non-empty strings')
-  for (const name of ['key', 'tag'] as const) {
-    const v = o[name]
-    if (v !== undefined && (typeof v !== 'string' || v.length === 0))
-      fail(`${name} must be a non-empty string`)
-  }
+  const o = checkOptions(
+    config,
+    '$withCache',
+    "{ ttl?, tags?, key?, swr? } (or Drizzle's { tag?, config?, autoInvalidate? })",
+  ) as QueryCacheCallOptions | false | undefined
+  if (o && o.tag !== undefined && (typeof o.tag !== 'string' || o.tag.length === 0))
+    throw new CacheOptionError('$withCache: tag must be a non-empty string')
 }
 
 /** Hooks a builder created through the wrapped db (a fresh object, so it can be patched). */
