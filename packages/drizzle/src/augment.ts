@@ -21,7 +21,7 @@ import type {
 import type {} from 'drizzle-orm/sqlite-core/query-builders/count'
 import type {} from 'drizzle-orm/sqlite-core/query-builders/query'
 import type { SQLiteSession } from 'drizzle-orm/sqlite-core/session'
-import type { QueryCacheCallOptions } from './wrap.js'
+import type { QueryCacheCallOptions } from './types.js'
 
 type WithCacheArg = QueryCacheCallOptions | false
 

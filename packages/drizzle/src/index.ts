@@ -9,5 +9,5 @@ export type {
   DrizzleCacheOptions,
   DrizzleQueryCache,
   QueryCacheCallOptions,
-} from './wrap.js'
+} from './types.js'
 export { withCache, withQueryCache } from './wrap.js'

@@ -1,0 +1,292 @@
+// The engine behind one wrapped db: Drizzle's tables and foreign keys, plans of queries, and
+// the kit's dependencies, invalidation and cached reads.
+import { CacheOptionError, createQueryCache, QueryCache, QueryCacheError } from '@querycache/core'
+import {
+  Dependencies,
+  Invalidator,
+  isLockingRead,
+  type ReferentialAction,
+  RelationGraph,
+  readThrough,
+  ScopedKeys,
+  type TransactionWrites,
+  type WriteEffect,
+} from '@querycache/core/adapter'
+import { is, Table } from 'drizzle-orm'
+import { ALL, type DialectFamily, readDependencies, TableNames, writeTargets } from './analyze.js'
+import { makeFacade } from './facade.js'
+import { deriveName, entityKind, foreignKeysOf, mayDelete, setsKeyColumn } from './introspect.js'
+import type {
+  DrizzleCacheOptions,
+  DrizzleQueryCache,
+  Plan,
+  QueryCacheCallOptions,
+  ReadPlan,
+  ResolvedRead,
+  TxState,
+} from './types.js'
+
+export class Engine {
+  readonly cache: QueryCache
+  readonly names: TableNames
+  readonly family: DialectFamily
+  readonly id: string
+  readonly facade: DrizzleQueryCache
+  private readonly auto: boolean
+  private readonly ttl: number | null | undefined
+  private readonly keys: ScopedKeys
+  private readonly tableOptions = new Map<string, false | { ttl?: number | null | undefined }>()
+  /** Foreign keys (with their actions) and declared dependencies between tables. */
+  readonly relations = new RelationGraph()
+  readonly dependencies = new Dependencies(this.relations)
+  private readonly invalidator: Invalidator
+  /**
+   * True when a transaction runs on the connection the db itself uses (a node-postgres `Client`
+   * or a mysql2 `Connection`, not a pool): reads on the db then see its uncommitted rows.
+   */
+  readonly sharedSession: boolean
+  /** Open transactions on a shared session; reads through the db bypass the cache meanwhile. */
+  openSharedTransactions = 0
+  readonly dialect: { sqlToQuery(sql: unknown): { sql: string; params: unknown[] } }
+
+  constructor(db: object, options: DrizzleCacheOptions) {
+    if (options === null || typeof options !== 'object')
+      throw new CacheOptionError('withQueryCache(db, options): options must be an object')
+    const dbRecord = db as Record<string, any>
+    this.dialect = dbRecord.dialect
+    if (!this.dialect || typeof this.dialect.sqlToQuery !== 'function')
+      throw new CacheOptionError(
+        'withQueryCache: expected a Drizzle database (db.dialect is missing)',
+      )
+    const dialectKind = entityKind(this.dialect) ?? 'unknown'
+    this.family = /^Pg/.test(dialectKind)
+      ? 'pg'
+      : /^SQLite/.test(dialectKind)
+        ? 'sqlite'
+        : /^(MySql|SingleStore)/.test(dialectKind)
+          ? 'mysql'
+          : 'other'
+    if (dbRecord.resultKind === 'sync' || dialectKind === 'SQLiteSyncDialect') {
+      // their queries never pass through an async step the cache could sit in
+      throw new QueryCacheError(
+        'QC_UNSUPPORTED',
+        'withQueryCache: synchronous Drizzle drivers (better-sqlite3, bun:sqlite, …) are not supported; use an async driver such as libsql',
+      )
+    }
+    this.names = new TableNames(this.family)
+    this.names.onTable = (table) => this.learnForeignKeys(table)
+    this.cache =
+      options.cache instanceof QueryCache ? options.cache : createQueryCache(options.cache ?? {})
+    this.invalidator = new Invalidator(this.cache, this.dependencies)
+    this.auto = options.auto ?? true
+    this.ttl = options.ttl
+    if (options.scope !== undefined && typeof options.scope !== 'function')
+      throw new CacheOptionError(
+        'withQueryCache: scope must be a function returning a string or undefined',
+      )
+    this.keys = new ScopedKeys(options.scope)
+    const client = dbRecord.$client ?? dbRecord.session?.client
+    this.sharedSession =
+      (this.family === 'pg' &&
+        typeof client?.query === 'function' &&
+        typeof client?.totalCount !== 'number') ||
+      (this.family === 'mysql' &&
+        typeof client?.query === 'function' &&
+        typeof client?.getConnection !== 'function')
+    const name = options.name ?? deriveName(dbRecord.session)
+    this.id = `${dialectKind}:${name}`
+    for (const [table, o] of Object.entries(options.tables ?? {}))
+      this.tableOptions.set(this.names.model(...splitModel(table)), o)
+    for (const [from, to] of Object.entries(options.dependencies ?? {})) {
+      for (const target of to)
+        this.relations.addDependency(
+          this.names.model(...splitModel(from)),
+          this.names.model(...splitModel(target)),
+        )
+    }
+    // tables of the schema given to drizzle(): known by name, and their foreign keys followed
+    const schema = dbRecord._?.fullSchema as Record<string, unknown> | undefined
+    for (const value of Object.values(schema ?? {}))
+      if (value && is(value, Table)) this.learn(value)
+    this.facade = makeFacade(this)
+  }
+
+  /** Registers a table seen in a query or schema (its cascading foreign keys are followed). */
+  learn(table: Table): string {
+    return this.names.ofTable(table)
+  }
+
+  private learnForeignKeys(table: Table): void {
+    const model = this.names.ofTable(table)
+    for (const fk of foreignKeysOf(table)) {
+      try {
+        const ref = fk.reference()
+        this.relations.addForeignKey({
+          holder: model,
+          referenced: this.names.ofTable(ref.foreignTable),
+          onDelete: referentialAction(fk.onDelete),
+          onUpdate: referentialAction(fk.onUpdate),
+        })
+      } catch {
+        // a reference to a table not defined yet: skip
+      }
+    }
+  }
+
+  /**
+   * What a write of `models` changed: every table reached from them when it may delete rows or
+   * change keys (DELETE, key UPDATE, upsert, raw SQL), only them for a plain INSERT or UPDATE.
+   * `ALL` among them: it cannot be told.
+   */
+  private effectOf(models: Iterable<string>, deletes: boolean): WriteEffect | undefined {
+    const list = [...models]
+    if (list.includes(ALL)) return undefined
+    return deletes ? { written: list, deleted: list, keyChanged: list } : { written: list }
+  }
+
+  /** Invalidates after a write: at once, or when the surrounding transaction ends. */
+  async invalidate(
+    models: Iterable<string>,
+    tx: TxState | undefined,
+    deletes = true,
+  ): Promise<void> {
+    const effect = this.effectOf(models, deletes)
+    if (tx) tx.add(effect)
+    else await this.invalidator.invalidate(effect)
+  }
+
+  /**
+   * Runs a write and invalidates what it touched before its promise settles — also when it fails,
+   * since a failed write may have committed (core's one failed-write rule).
+   */
+  write<T>(
+    run: () => Promise<T>,
+    models: Iterable<string>,
+    tx: TxState | undefined,
+    deletes = true,
+  ): Promise<T> {
+    return this.invalidator.write(run, this.effectOf(models, deletes), tx)
+  }
+
+  /** Runs a transaction: what it wrote is invalidated after it ends, unless its callback threw. */
+  transaction<T>(run: (writes: TransactionWrites) => Promise<T>): Promise<T> {
+    return this.invalidator.transaction(run)
+  }
+
+  /**
+   * Plans by SQL text: equal text names equal tables, so the analysis is done once per statement
+   * shape (bounded; the oldest are dropped first).
+   */
+  private readonly plans = new Map<string, Plan>()
+
+  plan(builder: Record<string, any>, sqlText: string): Plan {
+    const known = this.plans.get(sqlText)
+    if (known) return known
+    const plan = this.analyse(builder, sqlText)
+    if (this.plans.size >= 1000) this.plans.delete(this.plans.keys().next().value!)
+    this.plans.set(sqlText, plan)
+    return plan
+  }
+
+  private analyse(builder: Record<string, any>, sqlText: string): Plan {
+    const targets = writeTargets(sqlText, this.names)
+    if (targets.writes) {
+      const models = new Set(targets.models)
+      const table = builder.config?.table ?? builder.table
+      if (table && is(table, Table)) models.add(this.learn(table))
+      if (targets.unknown || models.size === 0) models.add(ALL)
+      // an UPDATE that sets no key column cannot fire foreign-key actions
+      const deletes =
+        mayDelete(sqlText) &&
+        !(
+          table &&
+          is(table, Table) &&
+          /^\s*update\b/i.test(sqlText) &&
+          !setsKeyColumn(table, builder.config?.set)
+        )
+      return { kind: 'write', models, deletes }
+    }
+    const deps = readDependencies(builder, this.names)
+    // the table the query is about comes first: stats count the read under it
+    const root = builder.config?.table ?? builder.table
+    const first = root && is(root, Table) ? this.names.ofTable(root) : undefined
+    const models = [...deps.models]
+    if (first && deps.models.has(first))
+      models.sort((a, b) => Number(b === first) - Number(a === first))
+    const tables = models
+    const bypass =
+      isLockingRead(sqlText) ||
+      Boolean(builder.config?.lockingClause) ||
+      tables.some((m) => this.tableOptions.get(m) === false)
+    // declared dependencies: any write of theirs changes this read; foreign-key actions: only
+    // their deletes and key updates do (see core's tableDeletion), also from other processes
+    const dependencies = this.dependencies.read(tables, { uncertain: deps.uncertain })
+    return { kind: 'read', models: dependencies, tables, bypass }
+  }
+
+  /** Whether and how a read is cached, from `$withCache` and the wrapper's options. */
+  resolveRead(
+    builder: Record<string, any>,
+    plan: ReadPlan,
+    sqlText: string,
+    params: unknown,
+    shape: string,
+  ): ResolvedRead | undefined {
+    if (plan.bypass) return undefined
+    const cc = builder.cacheConfig as (QueryCacheCallOptions & { enable?: boolean }) | undefined
+    if (cc?.enable === false) return undefined
+    if (!this.auto && !cc?.enable) return undefined
+    let ttl: number | null | undefined = this.ttl
+    for (const m of plan.tables) {
+      const o = this.tableOptions.get(m)
+      if (o && o.ttl !== undefined) ttl = minTtl(ttl, o.ttl)
+    }
+    if (cc?.config?.ex !== undefined) ttl = cc.config.ex
+    else if (cc?.config?.px !== undefined) ttl = cc.config.px / 1000
+    if (cc?.ttl !== undefined) ttl = cc.ttl
+    const tags = [...(cc?.tags ?? [])]
+    if (cc?.tag !== undefined) tags.push(cc.tag)
+    const scope = this.keys.current()
+    const custom = cc?.key ?? cc?.tag
+    const key =
+      custom !== undefined
+        ? this.keys.custom(
+            custom,
+            scope,
+            cc?.key !== undefined ? '$withCache key' : '$withCache tag',
+          )
+        : this.keys.query({ orm: 'drizzle', db: this.id, sql: sqlText, params, shape }, scope)
+    const models = cc?.autoInvalidate === false ? [ALL] : plan.models
+    return { key, ttl, tags, swr: cc?.swr, models }
+  }
+
+  /** Runs a read through the cache; a cache failure falls back to the query itself. */
+  cachedRead<T>(r: ResolvedRead, run: () => Promise<T>, transform: (v: T) => T): Promise<T> {
+    return readThrough(
+      this.cache,
+      { key: r.key, dependencies: r.models, ttl: r.ttl, tags: r.tags, swr: r.swr },
+      run,
+      transform,
+    )
+  }
+}
+
+export function referentialAction(action: string | undefined): ReferentialAction {
+  const a = (action ?? 'no action').toLowerCase()
+  return a === 'cascade' || a === 'set null' || a === 'set default' || a === 'restrict'
+    ? a
+    : 'no action'
+}
+
+export function minTtl(a: number | null | undefined, b: number | null | undefined) {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  if (a === null) return b
+  if (b === null) return a
+  return Math.min(a, b)
+}
+
+export function splitModel(name: string): [string | undefined, string] {
+  const at = name.lastIndexOf('.')
+  return at === -1 ? [undefined, name] : [name.slice(0, at), name.slice(at + 1)]
+}
