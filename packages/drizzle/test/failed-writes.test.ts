@@ -51,50 +51,37 @@ function poolLosingReplies(url: string) {
   return { pool, state }
 }
 
-test('a builder write whose reply was lost after it applied still invalidates', async () => {
-  const fx = await createPostgresDatabase()
-  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
-  const { pool, state } = poolLosingReplies(fx.url)
-  try {
-    const db = withQueryCache(drizzlePg(pool, { schema: pgSchema }))
-    const { users } = pgSchema
-    const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
-    expect(await nameOf1()).toBe('User 1')
-    expect(await nameOf1()).toBe('User 1') // cached
-    state.lose = (text) => /^update/i.test(text)
-    await expect(
-      db.update(users).set({ name: 'APPLIED' }).where(eq(users.id, 1)),
-    ).rejects.toMatchObject({
-      cause: { message: 'Connection terminated unexpectedly' },
-    })
-    state.lose = () => false
-    expect(await nameOf1()).toBe('APPLIED')
-  } finally {
-    await pool.end()
-    await fx.drop()
-  }
-})
+type Db = ReturnType<typeof withQueryCache<ReturnType<typeof drizzlePg<typeof pgSchema>>>>
+const lostWrites: [string, string, (db: Db) => Promise<unknown>][] = [
+  [
+    'a builder write',
+    'APPLIED',
+    (db) => db.update(pgSchema.users).set({ name: 'APPLIED' }).where(eq(pgSchema.users.id, 1)),
+  ],
+  ['a raw write', 'RAW', (db) => db.execute(sql`UPDATE users SET name = 'RAW' WHERE id = 1`)],
+]
 
-test('a raw write whose reply was lost after it applied still invalidates', async () => {
-  const fx = await createPostgresDatabase()
-  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
-  const { pool, state } = poolLosingReplies(fx.url)
-  try {
-    const db = withQueryCache(drizzlePg(pool, { schema: pgSchema }))
-    const { users } = pgSchema
-    const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
-    expect(await nameOf1()).toBe('User 1')
-    expect(await nameOf1()).toBe('User 1') // cached
-    state.lose = (text) => /^update/i.test(text)
-    await expect(db.execute(sql`UPDATE users SET name = 'RAW' WHERE id = 1`)).rejects.toMatchObject(
-      {
+test.each(lostWrites)(
+  '%s whose reply was lost after it applied still invalidates',
+  async (_, name, write) => {
+    const fx = await createPostgresDatabase()
+    await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+    const { pool, state } = poolLosingReplies(fx.url)
+    try {
+      const db = withQueryCache(drizzlePg(pool, { schema: pgSchema }))
+      const { users } = pgSchema
+      const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
+      expect(await nameOf1()).toBe('User 1')
+      expect(await nameOf1()).toBe('User 1') // cached
+      state.lose = (text) => /^update/i.test(text)
+      await expect(write(db)).rejects.toMatchObject({
         cause: { message: 'Connection terminated unexpectedly' },
-      },
-    )
-    state.lose = () => false
-    expect(await nameOf1()).toBe('RAW')
-  } finally {
-    await pool.end()
-    await fx.drop()
-  }
-})
+      })
+      state.lose = () => false
+      expect(await nameOf1()).toBe(name)
+    } finally {
+      await pool.end()
+      await fx.drop()
+    }
+  },
+)
