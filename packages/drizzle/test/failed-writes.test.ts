@@ -1,8 +1,12 @@
 // Regressions: a read path that cached during a shared-connection transaction ($count), and writes
 // whose COMMIT may have applied although the call failed (the reply was lost).
-import { createPostgresDatabase, seedBlog } from '@querycache/schema'
+import { createClient } from '@libsql/client'
+import { CacheOptionError } from '@querycache/core'
+import { createPostgresDatabase, createSqliteDatabase, seedBlog } from '@querycache/schema'
 import * as pgSchema from '@querycache/schema/drizzle/pg'
+import * as sqliteSchema from '@querycache/schema/drizzle/sqlite'
 import { eq, sql } from 'drizzle-orm'
+import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { expect, test } from 'vitest'
@@ -85,3 +89,46 @@ test.each(lostWrites)(
     }
   },
 )
+
+test('failed-write rule: a libsql batch that ran but whose call rejected invalidates', async () => {
+  const fx = await createSqliteDatabase()
+  await seedBlog(fx, { users: 3, posts: 6, comments: 6 })
+  const client = createClient({ url: fx.url })
+  try {
+    const batch = client.batch.bind(client)
+    let lose = false
+    ;(client as any).batch = async (...args: any[]) => {
+      const result = await (batch as any)(...args)
+      if (lose) {
+        lose = false
+        throw new Error('Connection terminated unexpectedly')
+      }
+      return result
+    }
+    const db = withQueryCache(drizzleLibsql({ client, schema: sqliteSchema }))
+    const { users } = sqliteSchema
+    const nameOf1 = async () => (await db.select().from(users).where(eq(users.id, 1)))[0]?.name
+    expect(await nameOf1()).toBe('User 1')
+    expect(await nameOf1()).toBe('User 1')
+    lose = true
+    await expect(
+      db.batch([db.update(users).set({ name: 'Batch' }).where(eq(users.id, 1))]),
+    ).rejects.toThrow()
+    expect(await nameOf1()).toBe('Batch')
+  } finally {
+    client.close()
+    await fx.drop()
+  }
+})
+
+test('setup mistakes throw CacheOptionError, not a plain TypeError', () => {
+  expect(() => withQueryCache({} as never)).toThrow(CacheOptionError)
+  const client = createClient({ url: ':memory:' })
+  try {
+    const db = withQueryCache(drizzleLibsql({ client }))
+    expect(() => withQueryCache(db)).toThrow(CacheOptionError)
+    expect(() => withQueryCache(drizzleLibsql({ client }), null as never)).toThrow(CacheOptionError)
+  } finally {
+    client.close()
+  }
+})
