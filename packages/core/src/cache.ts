@@ -90,7 +90,7 @@ export class QueryCache {
     this.namespace = o.namespace
     this.version = o.version
     this.store = o.store
-    this.layout = new KeyLayout(o.namespace, o.version)
+    this.layout = new KeyLayout(o.namespace, o.version, o.store.slotGroups ?? 1)
     this.codec = new Codec()
     for (const type of o.types) this.codec.register(type)
     this.access = new StoreAccess(o.store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
@@ -103,13 +103,14 @@ export class QueryCache {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     checkKey(key)
     if (!this.access.guarded.available) return undefined
-    const entryKey = this.layout.entry(key)
+    const { entry: entryKey, group } = this.layout.locate(key)
+    const allToken = this.layout.allToken(group)
     const found = await this.access.tryStore('get', key, () =>
-      this.store.getMany([entryKey, this.layout.allToken]),
+      this.store.getMany([entryKey, allToken]),
     )
     const raw = found?.[0]
     if (raw === undefined) return undefined
-    const read = await this.entries.read(entryKey, raw, [this.layout.allToken], [found![1]])
+    const read = await this.entries.read(entryKey, raw, [allToken], [found![1]])
     if (read?.state !== 'fresh') {
       this.counters.miss(read?.model)
       return undefined
@@ -124,7 +125,8 @@ export class QueryCache {
    */
   async set(key: string, value: unknown, options: EntryOptions = {}): Promise<boolean> {
     checkKey(key)
-    const o = resolveEntryOptions(options, this.defaultTtl, this.layout)
+    const { entry: entryKey, group } = this.layout.locate(key)
+    const o = resolveEntryOptions(options, this.defaultTtl, this.layout, group)
     if (!(await this.tokens.usable(o.dependencies))) {
       this.counters.count('bypasses')
       return false
@@ -137,7 +139,7 @@ export class QueryCache {
     if (!recorded) return false
     const encoded = this.entries.encode(key, value)
     if (!encoded) return false
-    return this.entries.write(this.layout.entry(key), key, encoded, o, recorded)
+    return this.entries.write(entryKey, key, encoded, o, recorded)
   }
 
   /**
@@ -150,14 +152,14 @@ export class QueryCache {
       throw new CacheOptionError(
         'getOrSet(key, fn): fn must be a function returning the value to cache',
       )
-    const o = resolveEntryOptions(options, this.defaultTtl, this.layout)
+    const { entry: entryKey, group } = this.layout.locate(key)
+    const o = resolveEntryOptions(options, this.defaultTtl, this.layout, group)
     const dependencies = o.dependencies
     const model = o.models[0]
     if (!(await this.tokens.usable(dependencies))) {
       this.counters.count('bypasses')
       return fn()
     }
-    const entryKey = this.layout.entry(key)
     // one round trip: the entry and the current tokens of everything it should depend on
     const found = await this.access.tryStore('get', key, () =>
       this.store.getMany([entryKey, ...dependencies]),
@@ -247,7 +249,7 @@ export class QueryCache {
   async clear(): Promise<void> {
     // Rotating the namespace token kills every entry at once, in every process, even on stores
     // that cannot list keys; the sweep then frees the space.
-    await this.invalidateTokenKeys([this.layout.allToken])
+    await this.invalidateTokenKeys(this.layout.everyAllToken(), true)
     for await (const batch of this.access.scanKeys(this.layout.entriesRoot, undefined)) {
       await this.access.tryStore('delete', undefined, () => this.store.deleteMany(batch))
     }
@@ -260,14 +262,14 @@ export class QueryCache {
   async invalidateModels(models: readonly string[]): Promise<void> {
     const names = checkNames(models, 'invalidateModels')
     if (names.length === 0) return
-    await this.invalidateTokenKeys(names.map((m) => this.layout.model(m)))
+    await this.invalidateTokenKeys(this.layout.everyModel(names))
     this.notifyInvalidate({ models: names, tags: [] })
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     const names = checkNames(tags, 'invalidateTags')
     if (names.length === 0) return
-    await this.invalidateTokenKeys(names.map((t) => this.layout.tag(t)))
+    await this.invalidateTokenKeys(this.layout.everyTag(names))
     this.notifyInvalidate({ models: [], tags: names })
   }
 
@@ -300,8 +302,7 @@ export class QueryCache {
     await this.store.close?.()
   }
 
-  private invalidateTokenKeys(keys: string[]): Promise<void> {
-    const all = keys.includes(this.layout.allToken)
+  private invalidateTokenKeys(keys: string[], all = false): Promise<void> {
     // A read that starts from now on must not join a flight that began before this write.
     this.flights.detach((f) => all || f.dependencies.some((d) => keys.includes(d)))
     return this.tokens.invalidate(keys)

@@ -101,33 +101,136 @@ export function generateQueryCacheKey(input: unknown): string {
   return `query:${hash(stableStringify(input))}:v${KEY_FORMAT_VERSION}`
 }
 
+/** Redis Cluster's hash slot of a key: CRC16 (XMODEM) of the key, or of its first non-empty `{tag}`. */
+export function keySlot(key: string): number {
+  const bytes = Buffer.from(key)
+  let start = 0
+  let end = bytes.length
+  const open = bytes.indexOf(0x7b) // {
+  if (open !== -1) {
+    const close = bytes.indexOf(0x7d, open + 1) // }
+    if (close > open + 1) {
+      start = open + 1
+      end = close
+    }
+  }
+  let crc = 0
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) ^ CRC16[((crc >> 8) ^ bytes[i]!) & 0xff]!) & 0xffff
+  return crc & 16383
+}
+
+const CRC16 = (() => {
+  const table = new Uint16Array(256)
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8
+    for (let j = 0; j < 8; j++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1
+    table[i] = c & 0xffff
+  }
+  return table
+})()
+
+/** Where one user key's entry lives, and which copy of the tokens it reads. */
+export interface EntryLocation {
+  entry: string
+  group: number
+}
+
 /**
  * Where things live in the store. Entries are versioned (bumping `version` orphans them all);
  * generation tokens are not, so processes of an old and a new deploy sharing one store still
  * see each other's invalidations.
+ *
+ * On a single node there is one group and the keys carry no hash tag. On Redis Cluster
+ * (`groups` > 1) every group is one hash slot holding its entries and its own copy of every token,
+ * so a hit reads one slot on one node (one MGET) and the groups spread entries, and the token reads
+ * of hits, over the masters; an invalidation rotates the token in every group.
  */
 export class KeyLayout {
   readonly entryPrefix: string
   readonly entriesRoot: string
-  readonly allToken: string
-  private readonly tokenPrefix: string
+  readonly groups: number
+  private readonly entryPrefixes: string[]
+  private readonly tokenPrefixes: string[]
+  private readonly allTokens: string[]
 
-  constructor(namespace: string, version: number) {
+  constructor(namespace: string, version: number, groups = 1) {
+    this.groups = groups
     this.entriesRoot = `${namespace}:e:`
     this.entryPrefix = `${namespace}:e:v${version}:`
-    this.tokenPrefix = `${namespace}:t:`
-    this.allToken = `${namespace}:t:*`
+    const tags = groups === 1 ? [''] : slotTags(namespace, groups)
+    this.entryPrefixes = tags.map((tag) => this.entryPrefix + tag)
+    this.tokenPrefixes = tags.map((tag) => `${namespace}:t:${tag}`)
+    this.allTokens = this.tokenPrefixes.map((prefix) => `${prefix}*`)
+  }
+
+  locate(userKey: string): EntryLocation {
+    const h = hash(userKey)
+    // base64url: the first two characters carry 12 well-mixed bits of the digest
+    const group =
+      this.groups === 1
+        ? 0
+        : (BASE64URL.indexOf(h[0]!) * 64 + BASE64URL.indexOf(h[1]!)) % this.groups
+    return { entry: this.entryPrefixes[group]! + h, group }
   }
 
   entry(userKey: string): string {
-    return this.entryPrefix + hash(userKey)
+    return this.locate(userKey).entry
   }
 
-  model(name: string): string {
-    return `${this.tokenPrefix}m:${hash(name)}`
+  allToken(group: number): string {
+    return this.allTokens[group]!
   }
 
-  tag(name: string): string {
-    return `${this.tokenPrefix}g:${hash(name)}`
+  model(name: string, group: number): string {
+    return `${this.tokenPrefixes[group]}m:${hash(name)}`
   }
+
+  tag(name: string, group: number): string {
+    return `${this.tokenPrefixes[group]}g:${hash(name)}`
+  }
+
+  /** Every group's copy of the namespace token. */
+  everyAllToken(): string[] {
+    return this.allTokens
+  }
+
+  /** Every group's copy of these models' tokens. */
+  everyModel(names: readonly string[]): string[] {
+    return this.every(names.map((n) => `m:${hash(n)}`))
+  }
+
+  everyTag(names: readonly string[]): string[] {
+    return this.every(names.map((n) => `g:${hash(n)}`))
+  }
+
+  private every(suffixes: string[]): string[] {
+    const out: string[] = []
+    for (const prefix of this.tokenPrefixes) for (const s of suffixes) out.push(prefix + s)
+    return out
+  }
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * One hash tag per group, chosen so group g's slot falls in the g-th equal share of the 16384
+ * slots: a cluster created with equal contiguous ranges per master gets the groups spread evenly.
+ * Deterministic, so every process computes the same tags.
+ */
+function slotTags(namespace: string, groups: number): string[] {
+  const tags: string[] = []
+  for (let g = 0; g < groups; g++) {
+    const from = Math.floor((g * 16384) / groups)
+    const to = Math.floor(((g + 1) * 16384) / groups)
+    for (let n = 0; ; n++) {
+      const tag = `{${namespace}~${g}.${n}}`
+      const slot = keySlot(tag)
+      if (slot >= from && slot < to) {
+        tags.push(`${tag}:`)
+        break
+      }
+    }
+  }
+  return tags
 }

@@ -68,6 +68,7 @@ export function resolveEntryOptions(
   options: EntryOptions,
   defaultTtl: number | null,
   layout: KeyLayout,
+  group: number,
 ): ResolvedEntryOptions {
   if (typeof options !== 'object' || options === null)
     throw new CacheOptionError('cache options must be an object like { ttl, models, tags, swr }')
@@ -75,9 +76,9 @@ export function resolveEntryOptions(
   const swr = options.swr === undefined ? 0 : checkNonNegative(options.swr, 'swr')
   const models = options.models === undefined ? [] : checkNames(options.models, 'models')
   const tags = options.tags === undefined ? [] : checkNames(options.tags, 'tags')
-  const keys = [layout.allToken]
-  for (const m of models) keys.push(layout.model(m))
-  for (const t of tags) keys.push(layout.tag(t))
+  const keys = [layout.allToken(group)]
+  for (const m of models) keys.push(layout.model(m, group))
+  for (const t of tags) keys.push(layout.tag(t, group))
   // two keys cannot collide (one is the namespace token), so skip the Set in the common case
   const dependencies = keys.length > 2 ? [...new Set(keys)] : keys
   return { ttl, swr, models, tags, dependencies }

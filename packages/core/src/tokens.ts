@@ -115,13 +115,17 @@ export class Tokens {
   private async write(keys: string[]): Promise<boolean> {
     try {
       // Fresh random tokens, never reused: a token evicted and re-created can't match an old entry.
-      await Promise.all(
-        keys.map((key) =>
-          this.access.guarded.run('invalidate', undefined, () =>
-            this.access.driver.set(key, randomUUID()),
+      const driver = this.access.driver
+      if (driver.writeTokens) {
+        const tokens = keys.map((key) => [key, randomUUID()] as const)
+        await this.access.guarded.run('invalidate', undefined, () => driver.writeTokens!(tokens))
+      } else {
+        await Promise.all(
+          keys.map((key) =>
+            this.access.guarded.run('invalidate', undefined, () => driver.set(key, randomUUID())),
           ),
-        ),
-      )
+        )
+      }
       return true
     } catch {
       return false

@@ -1,5 +1,11 @@
 import { Keyv, type KeyvStoreAdapter } from 'keyv'
 import { StoreError } from '../errors.js'
+import {
+  escapeRedisGlob,
+  type RedisClusterLike,
+  type RedisClusterStoreOptions,
+  redisClusterDriver,
+} from './redis-cluster.js'
 import { defineStore, type StoreDriver } from './types.js'
 
 /** What `createQueryCache({ store })` accepts besides a StoreDriver. */
@@ -18,6 +24,7 @@ interface KeyvRedisLike {
     scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
   }>
   disconnect(force?: boolean): Promise<void>
+  isCluster?(): boolean
 }
 
 function isKeyv(value: unknown): value is Keyv {
@@ -59,13 +66,28 @@ export function isKeyvLike(value: unknown): value is KeyvLike {
  * one) takes a fast path: MGET for a hit in one round trip, SCAN limited to our prefix for clear
  * and deletePattern, and raw strings without Keyv's JSON envelope.
  *
+ * A KeyvRedis over a cluster client (`new KeyvRedis(createCluster({ rootNodes }))`) gets the
+ * Redis Cluster driver; `cluster` tunes it.
+ *
  * querycache needs to see store failures (to fail open and to bypass after a failed
  * invalidation), so it turns on `throwOnErrors` of the Keyv instance / Redis adapter it is given.
  * Give it a Keyv of its own if other code relies on errors being swallowed.
  */
-export function keyvStore(input: KeyvLike): StoreDriver {
+export function keyvStore(
+  input: KeyvLike,
+  options: { cluster?: RedisClusterStoreOptions } = {},
+): StoreDriver {
   const adapter = isKeyv(input) ? input.store : input
-  if (isKeyvRedis(adapter)) return keyvRedisDriver(adapter)
+  if (isKeyvRedis(adapter)) {
+    if (adapter.isCluster?.() !== true) return keyvRedisDriver(adapter)
+    adapter.throwOnErrors = true
+    return redisClusterDriver(
+      () => adapter.getClient() as unknown as Promise<RedisClusterLike>,
+      (key) => adapter.createKeyPrefix(key, adapter.namespace),
+      undefined,
+      options.cluster,
+    )
+  }
   const keyv = isKeyv(input)
     ? input
     : new Keyv({ store: input as KeyvStoreAdapter, useKeyPrefix: false })
@@ -139,8 +161,4 @@ function keyvRedisDriver(redis: KeyvRedisLike): StoreDriver {
       }
     },
   })
-}
-
-function escapeRedisGlob(s: string): string {
-  return s.replace(/[*?[\]\\^]/g, '\\$&')
 }

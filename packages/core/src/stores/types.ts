@@ -20,6 +20,18 @@ export interface StoreDriver {
    * (through the namespace token) but `deletePattern` cannot.
    */
   scan?(prefix: string): AsyncIterable<string[]>
+  /**
+   * Writes new generation tokens (an invalidation). Optional: without it each is a `set`. A store
+   * with replicas resolves only once the tokens are safe from a failover (Redis `WAIT`), since a
+   * promoted replica holding an old token would bring entries it invalidated back to life.
+   */
+  writeTokens?(tokens: ReadonlyArray<readonly [key: string, value: string]>): Promise<void>
+  /**
+   * Set by stores that shard keys over hash slots (Redis Cluster). querycache then spreads its
+   * keys over this many slots, each holding its entries and its own copy of every token, so a hit
+   * reads one slot on one node. Every process sharing the store must use the same number.
+   */
+  readonly slotGroups?: number
   /** Release connections the driver opened itself. */
   close?(): Promise<void>
 }
