@@ -4,4 +4,6 @@ import type { ViteUserConfig } from 'vitest/config'
 export function packageTests(overrides?: {
   testTimeout?: number
   hookTimeout?: number
+  /** Modules run once around the package's run, e.g. the shared Redis Cluster. */
+  globalSetup?: string[]
 }): ViteUserConfig

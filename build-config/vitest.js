@@ -8,6 +8,7 @@ export function packageTests(overrides = {}) {
       include: ['test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: overrides.hookTimeout ?? 30_000,
+      globalSetup: overrides.globalSetup ?? [],
       // test-results.json feeds the closing totals line of `npm test`
       reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
     },

@@ -5,7 +5,7 @@ export type StoreOperation = 'get' | 'set' | 'delete' | 'scan' | 'invalidate'
 
 export interface GuardOptions {
   timeoutMs: number
-  /** After a timeout, remote store calls fail fast for this long, so a hung store adds no latency. */
+  /** After a timeout, remote store calls (but invalidations) fail fast for this long, so a hung store adds no read latency. */
   retryAfterMs: number
   report(error: unknown, operation: StoreOperation, key?: string): void
 }
@@ -39,7 +39,9 @@ export class GuardedStore {
         throw this.fail(error, operation, key)
       }
     }
-    if (!this.available) {
+    // An invalidation is always attempted: skipping it would leave other processes serving what
+    // it invalidates, and it costs the writer at most one timeout.
+    if (!this.available && operation !== 'invalidate') {
       throw new StoreError(
         'QC_STORE_UNAVAILABLE',
         `Store "${this.driver.name}" is unavailable after a recent failure`,
@@ -77,8 +79,14 @@ export class GuardedStore {
             { cause: error },
           )
     // Only a hang costs the caller time; a store that answers with an error is asked again next time.
-    if (!this.driver.local && wrapped.code === 'QC_STORE_TIMEOUT')
+    if (!this.driver.local && wrapped.code === 'QC_STORE_TIMEOUT') {
       this.downUntil = Date.now() + this.options.retryAfterMs
+      try {
+        this.driver.onTimeout?.()
+      } catch {
+        // a driver's recovery attempt must not turn a timeout into a thrown error
+      }
+    }
     this.options.report(wrapped, operation, key)
     return wrapped
   }

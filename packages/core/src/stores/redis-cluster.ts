@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js'
+import { CacheOptionError, StoreError } from '../errors.js'
 import { keySlot } from '../keys.js'
 import { defineStore, type StoreDriver } from './types.js'
 
@@ -8,8 +8,12 @@ export interface RedisClusterLike {
   connect(): Promise<unknown>
   sendCommand(firstKey: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>
   readonly masters: ReadonlyArray<ClusterNode>
+  readonly slots: ReadonlyArray<{ readonly master: ClusterNode } | undefined>
   nodeClient(node: ClusterNode): Promise<NodeClient> | NodeClient
-  on(event: 'node-error', listener: (error: unknown) => void): unknown
+  on(event: 'node-error' | 'error', listener: (error: unknown) => void): unknown
+  duplicate(overrides?: { minimizeConnections?: boolean }): RedisClusterLike
+  close(): Promise<unknown>
+  destroy(): void
   readonly _slots?: { rediscover(startWith: unknown): Promise<void> }
 }
 
@@ -38,12 +42,21 @@ export interface RedisClusterStoreOptions {
   waitReplicas?: number
   /** How long `WAIT` may block. Default 50 ms; keep it below the cache's `timeoutMs`. */
   waitTimeoutMs?: number
+  /**
+   * After a slot changes master (a failover, a reshard) or a read of it fails, reads of that slot
+   * bypass the cache for this long. A write whose invalidation could not reach the dead master is retried by its
+   * process every `retryAfterMs`; until the retry lands, the promoted replica holds the old token.
+   * Keep it above the `retryAfterMs` of every process. Default 3000 ms.
+   */
+  failoverGraceMs?: number
 }
 
 /** Prefixes keys the way the Keyv adapter in front of the cluster does. */
 export type KeyPrefixer = (key: string) => string
 
 const REDISCOVER_EVERY_MS = 250
+const REPLACE_WRITER_AFTER_MS = 1000
+const CONNECT_TIMEOUT_MS = 2000
 
 /**
  * A StoreDriver for Redis Cluster on node-redis's cluster client. Every command goes through the
@@ -59,21 +72,30 @@ export function redisClusterDriver(
   options: RedisClusterStoreOptions = {},
 ): StoreDriver {
   const slotGroups = options.slotGroups ?? 16
-  if (!Number.isInteger(slotGroups) || slotGroups < 1 || slotGroups > 1024)
-    throw new StoreError(
-      'QC_STORE_FAILED',
-      `slotGroups must be an integer from 1 to 1024; got ${slotGroups}`,
-    )
   const waitReplicas = options.waitReplicas ?? 1
   const waitTimeoutMs = options.waitTimeoutMs ?? 50
+  const failoverGraceMs = options.failoverGraceMs ?? 3000
+  for (const [name, value, min, max] of [
+    ['slotGroups', slotGroups, 1, 1024],
+    ['waitReplicas', waitReplicas, 0, 16],
+    ['waitTimeoutMs', waitTimeoutMs, 1, 60_000],
+    ['failoverGraceMs', failoverGraceMs, 0, 3_600_000],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new CacheOptionError(
+        `Redis Cluster option ${name} must be an integer from ${min} to ${max}; got ${String(value)}`,
+      )
+  }
   let connected: Promise<RedisClusterLike> | undefined
-  let lastRediscover = 0
+  let writerConnected: Promise<RedisClusterLike> | undefined
 
   const cluster = (): Promise<RedisClusterLike> => {
     connected ??= (async () => {
       const c = await getCluster()
       if (!c.isOpen) await c.connect()
-      c.on('node-error', () => rediscover(c))
+      watch(c)
+      // the invalidation connections are made now, while the cluster answers, not at the first write
+      void writer().catch(() => {})
       return c
     })().catch((error) => {
       connected = undefined
@@ -82,18 +104,66 @@ export function redisClusterDriver(
     return connected
   }
 
-  function rediscover(c: RedisClusterLike): void {
+  /**
+   * Invalidations get connections of their own: WAIT blocks the connection it is sent on, and
+   * hits must not queue behind it while a replica is slow.
+   */
+  const writer = (): Promise<RedisClusterLike> => {
+    writerConnected ??= (async () => {
+      // connect to nodes as they are needed, so a dead node cannot hold up the others
+      const c = (await cluster()).duplicate({ minimizeConnections: true })
+      // its failures surface as failed commands; an unheard 'error' event would crash the process
+      c.on('error', () => {})
+      // discovery has no timeout of its own: a frozen root node would hold every invalidation
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([
+          c.connect(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new StoreError('QC_STORE_TIMEOUT', 'Redis Cluster discovery timed out')),
+              CONNECT_TIMEOUT_MS,
+            )
+          }),
+        ])
+      } catch (error) {
+        c.destroy()
+        throw error
+      } finally {
+        clearTimeout(timer)
+      }
+      watch(c)
+      return c
+    })().catch((error) => {
+      writerConnected = undefined
+      throw error
+    })
+    return writerConnected
+  }
+
+  /**
+   * The invalidation connections are ours, so when they keep failing (a rediscovery that never
+   * completes, a node that never answers) they are replaced: a fresh client discovers the cluster
+   * from its root nodes. The caller's client is only ever asked to rediscover.
+   */
+  let writerFailingSince: number | undefined
+  function writerFailed(): void {
     const now = Date.now()
-    if (now - lastRediscover < REDISCOVER_EVERY_MS || !c._slots) return
-    lastRediscover = now
-    const live = c.masters.find((m) => m.client?.isReady)?.client ?? c.masters[0]?.client
-    // falls back to the root nodes when `live` does not answer; a failure here is retried on the next error
-    void c._slots.rediscover(live).catch(() => {})
+    writerFailingSince ??= now
+    if (now - writerFailingSince < REPLACE_WRITER_AFTER_MS) return
+    writerFailingSince = undefined
+    const old = writerConnected
+    writerConnected = undefined
+    if (old)
+      void old.then(
+        (c) => c.destroy(),
+        () => {},
+      )
   }
 
   /** Runs a command routed by `firstKey`; TRYAGAIN (a multi-key command on a slot being migrated) is retried briefly. */
-  async function send(firstKey: string, args: string[]): Promise<unknown> {
-    const c = await cluster()
+  async function send(firstKey: string, args: string[], via = cluster): Promise<unknown> {
+    const c = await via()
     for (let attempt = 0; ; attempt++) {
       try {
         return await c.sendCommand(firstKey, false, args)
@@ -108,6 +178,41 @@ export function redisClusterDriver(
     }
   }
 
+  /**
+   * Replicas of the master owning `key`'s slot that could be promoted: listed in the cluster's
+   * configuration and not flagged failing. A master whose replicas are all gone (after a failover,
+   * until the old master rejoins) cannot lose a write to a promotion, so fewer acks are enough.
+   */
+  async function healthyReplicas(key: string): Promise<number> {
+    const id = String(await send(key, ['CLUSTER', 'MYID'], writer))
+    const lines = (await send(key, ['CLUSTER', 'REPLICAS', id], writer)) as string[]
+    return lines.filter(
+      (line) => !/(^|,)(fail\??|handshake|noaddr)(,|$)/.test(line.split(' ')[2] ?? ''),
+    ).length
+  }
+
+  /**
+   * Masters found without a replica that could be promoted (after a failover, until the old
+   * master rejoins): WAIT there would only block until its timeout, so it is skipped for a second.
+   */
+  const replicaCounts = new Map<string, { healthy: number; at: number }>()
+  const noReplicas = (address: string) => {
+    const known = replicaCounts.get(address)
+    return known !== undefined && known.healthy === 0 && Date.now() - known.at < 1000
+  }
+
+  /** Throws while `slot` is within the grace period after a change of its master. */
+  function settled(c: RedisClusterLike, slot: number): void {
+    if (failoverGraceMs === 0) return
+    const state = slotState(c, slot)
+    const since = Math.max(state?.changedAt ?? 0, state?.failedAt ?? 0)
+    if (Date.now() - since < failoverGraceMs)
+      throw new StoreError(
+        'QC_STORE_UNAVAILABLE',
+        `slot ${slot} ${since === state?.changedAt ? 'changed master' : 'failed a read'} ${Date.now() - since} ms ago; its reads bypass the cache for ${failoverGraceMs} ms, so invalidations its old master could not take are retried first`,
+      )
+  }
+
   /** Indexes of `keys` grouped by slot. */
   function bySlot(keys: readonly string[]): Map<number, number[]> {
     const groups = new Map<number, number[]>()
@@ -120,6 +225,45 @@ export function redisClusterDriver(
     return groups
   }
 
+  async function writeTokens(tokens: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    const full = tokens.map(([key]) => prefix(key))
+    const c = await writer()
+    // one MSET per slot; per node, one WAIT after all of them (WAIT blocks its connection, and
+    // covers every write sent before it on that connection)
+    const byNode = new Map<unknown, number[][]>()
+    for (const [slot, indexes] of bySlot(full)) {
+      const node = c.slots[slot]?.master ?? slot
+      const groups = byNode.get(node)
+      if (groups) groups.push(indexes)
+      else byNode.set(node, [indexes])
+    }
+    await Promise.all(
+      [...byNode].map(async ([node, groups]) => {
+        const writes = groups.map((indexes) =>
+          send(
+            full[indexes[0]!]!,
+            ['MSET', ...indexes.flatMap((i) => [full[i]!, tokens[i]![1]])],
+            writer,
+          ),
+        )
+        const first = full[groups[0]![0]!]!
+        const address = (node as ClusterNode).address
+        if (waitReplicas === 0 || (address !== undefined && noReplicas(address)))
+          return Promise.all(writes)
+        const wait = send(first, ['WAIT', String(waitReplicas), String(waitTimeoutMs)], writer)
+        const [acked] = await Promise.all([wait.then(Number), ...writes])
+        if (acked >= waitReplicas) return
+        const healthy = await healthyReplicas(first)
+        if (address !== undefined) replicaCounts.set(address, { healthy, at: Date.now() })
+        if (acked < healthy)
+          throw new StoreError(
+            'QC_STORE_FAILED',
+            `invalidation reached ${acked} of ${waitReplicas} replica(s) within ${waitTimeoutMs} ms; it is retried (set waitReplicas: 0 for a cluster without replicas)`,
+          )
+      }),
+    )
+  }
+
   return defineStore({
     name: 'redis-cluster',
     slotGroups,
@@ -130,12 +274,24 @@ export function redisClusterDriver(
     async getMany(keys) {
       const full = keys.map(prefix)
       const out: (string | undefined)[] = new Array(keys.length)
+      const c = await cluster()
       await Promise.all(
-        [...bySlot(full)].map(async ([, indexes]) => {
-          const values = (await send(full[indexes[0]!]!, [
-            'MGET',
-            ...indexes.map((i) => full[i]!),
-          ])) as (string | null)[]
+        [...bySlot(full)].map(async ([slot, indexes]) => {
+          settled(c, slot)
+          let values: (string | null)[]
+          try {
+            values = (await send(full[indexes[0]!]!, [
+              'MGET',
+              ...indexes.map((i) => full[i]!),
+            ])) as (string | null)[]
+          } catch (error) {
+            // a node that fails reads may be failing over: treat the slot as moving
+            const state = slotState(c, slot)
+            if (state) state.failedAt = Date.now()
+            throw error
+          }
+          // the map may have changed while the command was redirected
+          settled(c, slot)
           indexes.forEach((i, j) => {
             const v = values[j]
             out[i] = typeof v === 'string' ? v : undefined
@@ -162,23 +318,13 @@ export function redisClusterDriver(
       )
     },
     async writeTokens(tokens) {
-      const full = tokens.map(([key]) => prefix(key))
-      await Promise.all(
-        [...bySlot(full)].map(async ([, indexes]) => {
-          const first = full[indexes[0]!]!
-          await send(first, ['MSET', ...indexes.flatMap((i) => [full[i]!, tokens[i]![1]])])
-          if (waitReplicas === 0) return
-          // WAIT is routed to the same node, on the same connection, as the MSET before it
-          const acked = Number(
-            await send(first, ['WAIT', String(waitReplicas), String(waitTimeoutMs)]),
-          )
-          if (acked < waitReplicas)
-            throw new StoreError(
-              'QC_STORE_FAILED',
-              `invalidation reached ${acked} of ${waitReplicas} replica(s) within ${waitTimeoutMs} ms; it is retried (set waitReplicas: 0 for a cluster without replicas)`,
-            )
-        }),
-      )
+      try {
+        await writeTokens(tokens)
+        writerFailingSince = undefined
+      } catch (error) {
+        if (!isReply(error) && !(error instanceof StoreError)) writerFailed()
+        throw error
+      }
     },
     async *scan(keyPrefix) {
       const c = await cluster()
@@ -196,8 +342,69 @@ export function redisClusterDriver(
         }
       }
     },
-    ...(close ? { close } : {}),
+    onTimeout() {
+      // a stalled node may have been failed over: look for the new owner of its slots
+      for (const c of [connected, writerConnected]) if (c) void c.then(rediscover, () => {})
+      writerFailed()
+    },
+    async close() {
+      // the invalidation connections are ours; the client we were given is its owner's to close
+      const w = writerConnected
+      writerConnected = undefined
+      if (w) await w.then((c) => c.close()).catch(() => {})
+      await close?.()
+    },
   })
+}
+
+/** When each cluster client last rediscovered; one listener per client, however many caches share it. */
+const lastRediscover = new WeakMap<RedisClusterLike, number>()
+
+function watch(c: RedisClusterLike): void {
+  if (lastRediscover.has(c)) return
+  lastRediscover.set(c, 0)
+  c.on('node-error', () => rediscover(c))
+}
+
+function rediscover(c: RedisClusterLike): void {
+  const now = Date.now()
+  if (now - (lastRediscover.get(c) ?? 0) < REDISCOVER_EVERY_MS || !c._slots) return
+  lastRediscover.set(c, now)
+  const live = c.masters.find((m) => m.client?.isReady)?.client ?? c.masters[0]?.client
+  // falls back to the root nodes when `live` does not answer; a failure is retried on the next error
+  void c._slots.rediscover(live).catch(() => {})
+}
+
+/** Per cluster client and slot: its master when last read, when that changed, when a read of it last failed. */
+interface SlotState {
+  address: string
+  changedAt?: number
+  failedAt?: number
+}
+const slotStates = new WeakMap<RedisClusterLike, Map<number, SlotState>>()
+
+function slotState(c: RedisClusterLike, slot: number): SlotState | undefined {
+  const address = c.slots[slot]?.master.address
+  if (address === undefined) return undefined
+  let bySlot = slotStates.get(c)
+  if (!bySlot) {
+    // every slot's owner as of the first read, so a later change is seen even on a slot not read before it
+    bySlot = new Map()
+    for (let i = 0; i < c.slots.length; i++) {
+      const owner = c.slots[i]?.master.address
+      if (owner !== undefined) bySlot.set(i, { address: owner })
+    }
+    slotStates.set(c, bySlot)
+  }
+  let state = bySlot.get(slot)
+  if (!state) {
+    state = { address }
+    bySlot.set(slot, state)
+  } else if (state.address !== address) {
+    state.address = address
+    state.changedAt = Date.now()
+  }
+  return state
 }
 
 /** node-redis's ErrorReply (and its subclasses): the server answered, the connection is fine. */

@@ -32,6 +32,11 @@ export interface StoreDriver {
    * reads one slot on one node. Every process sharing the store must use the same number.
    */
   readonly slotGroups?: number
+  /**
+   * Called when one of this store's calls timed out (the guard gave up on it), so a driver can
+   * look for a moved or failed-over node instead of waiting for the hung one.
+   */
+  onTimeout?(): void
   /** Release connections the driver opened itself. */
   close?(): Promise<void>
 }
