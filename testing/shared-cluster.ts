@@ -1,10 +1,12 @@
 // One real local Redis Cluster (3 masters, 1 replica each) per package test run, started by vitest's
 // globalSetup and torn down after the run. Test files reach it through `sharedClusterNodes()`;
 // tests that kill or freeze nodes start a LocalCluster of their own instead.
-import KeyvRedis, { createCluster } from '@keyv/redis'
+import type KeyvRedis from '@keyv/redis'
+import type { createCluster } from '@keyv/redis'
 import { inject } from 'vitest'
 import type { TestProject } from 'vitest/node'
 import { LocalCluster } from './cluster.js'
+import { clusterAdapter as adapterFor } from './redis.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,22 +32,9 @@ export function sharedClusterNodes(): { url: string }[] {
   return inject('redisCluster')
 }
 
-/**
- * A KeyvRedis over a cluster client that finds a failed-over node quickly: short connect timeout,
- * fast reconnects (querycache bounds each call itself).
- */
+/** A KeyvRedis over a client of the shared cluster (or of `rootNodes`); see redis.ts. */
 export function clusterAdapter(rootNodes: { url: string }[] = sharedClusterNodes()) {
-  const cluster = createCluster({
-    rootNodes,
-    defaults: {
-      socket: {
-        connectTimeout: 500,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-      },
-    },
-  })
-  // createCluster's generic defaults differ from the ones KeyvRedis declares; the client is the same
-  return new KeyvRedis<string>(cluster as unknown as ConstructorParameters<typeof KeyvRedis>[0])
+  return adapterFor(rootNodes)
 }
 
 /** The node-redis cluster client behind a clusterAdapter, connected. */

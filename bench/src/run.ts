@@ -3,6 +3,7 @@ import { arch, cpus, platform, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { versions as measuredVersions, startRedis } from './fixtures.js'
 import { type Sample, type SuiteResult, smoke, type Target } from './harness.js'
+import { clusterSuite } from './suites/cluster.js'
 import { coreSuite } from './suites/core.js'
 import { drizzleSuite } from './suites/drizzle.js'
 import { prismaSuite } from './suites/prisma.js'
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   core: coreSuite,
   prisma: () => prismaSuite(redis),
   drizzle: () => drizzleSuite(redis),
+  cluster: () => clusterSuite(redis),
 }
 
 const only = process.argv

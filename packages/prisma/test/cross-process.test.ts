@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { forkWorker } from '@querycache/testing/process'
+import { clusterAdapter, sharedClusterNodes } from '@querycache/testing/shared-cluster'
 import { afterEach, describe, expect, test } from 'vitest'
 import { openBlog, PROVIDERS, redisAdapter, uniqueNamespace } from './support/fixtures.js'
 import type { Command } from './support/worker.js'
@@ -33,16 +34,24 @@ async function startWorker(env: Record<string, string>) {
     })
 }
 
-describe.each(PROVIDERS)('%s', (provider) => {
+// every database on one Redis, and PostgreSQL on a Redis Cluster (3 masters, 1 replica each)
+const targets = [
+  ...PROVIDERS.map((provider) => [provider, 'redis'] as const),
+  ['postgresql', 'redis cluster'] as const,
+]
+
+describe.each(targets)('%s on %s', (provider, store) => {
   test('a write resolved in one process is never followed by stale data in the other', async () => {
     const namespace = uniqueNamespace('cross-process')
+    const onCluster = store === 'redis cluster'
     const { db, prisma, cache } = await openBlog(provider, {
-      cache: { store: redisAdapter(), namespace },
+      cache: { store: onCluster ? clusterAdapter() : redisAdapter(), namespace },
     })
     const other = await startWorker({
       QC_NAMESPACE: namespace,
       QC_PROVIDER: provider,
       QC_DB_URL: db.url,
+      ...(onCluster ? { QC_REDIS_CLUSTER: JSON.stringify(sharedClusterNodes()) } : {}),
     })
     const read = async () =>
       (await prisma.post.findMany({ include: { author: true }, orderBy: { id: 'asc' } })).map(

@@ -1,8 +1,8 @@
 // Every dependency and invalidation path, on SQLite and PostgreSQL: read (cached), write through
 // the path, read again — fresh. Each case fails if its path's tracking is removed.
 import { describe, expect, test } from 'vitest'
-import { expectFreshAfter } from './support/check.js'
 import { postgresRaw, raw, readDependencies, writes } from './support/cases.js'
+import { expectFreshAfter } from './support/check.js'
 import { openBlog, PROVIDERS } from './support/fixtures.js'
 
 describe.each(PROVIDERS)('%s', (provider) => {

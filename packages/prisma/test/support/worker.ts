@@ -2,10 +2,15 @@
 // querycache over the same database and the same Redis. Commands arrive over IPC.
 import { createQueryCache } from '@querycache/core'
 import { connectBlogClient } from '@querycache/schema'
-import { redisAdapter } from '@querycache/testing/redis'
+import { clusterAdapter, redisAdapter } from '@querycache/testing/redis'
 import { cacheExtension } from '../../src/index.js'
 
-const cache = createQueryCache({ store: redisAdapter(), namespace: process.env.QC_NAMESPACE! })
+// QC_REDIS_CLUSTER: the root nodes (JSON) of a Redis Cluster to use instead of the single Redis
+const cluster = process.env.QC_REDIS_CLUSTER
+const cache = createQueryCache({
+  store: cluster ? clusterAdapter(JSON.parse(cluster)) : redisAdapter(),
+  namespace: process.env.QC_NAMESPACE!,
+})
 const provider = process.env.QC_PROVIDER as 'sqlite' | 'postgresql'
 const prisma = connectBlogClient(provider, process.env.QC_DB_URL!).$extends(
   cacheExtension({ cache }),
