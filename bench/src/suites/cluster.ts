@@ -57,7 +57,8 @@ export async function clusterSuite(redis: BenchRedis): Promise<SuiteResult> {
     const truth = await read(base)
     for (const c of [onRedis, onCluster]) {
       await read(c)
-      if (!sameData(await read(c), truth)) throw new Error('a cluster hit differs from the database')
+      if (!sameData(await read(c), truth))
+        throw new Error('a cluster hit differs from the database')
     }
     const group = 'Prisma PostgreSQL on Redis Cluster: findMany 20 rows + include author'
     const samples = await sideBySide(group, {
