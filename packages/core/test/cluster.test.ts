@@ -159,6 +159,26 @@ describe('on a Redis Cluster', () => {
     expect(() => keyvStore(adapter, { cluster: { slotGroups: 2.5 } })).toThrow(/slotGroups/)
   })
 
+  it('closing the cluster client closes the invalidation connections querycache opened', async () => {
+    const connected = async () => {
+      let total = 0
+      for (const node of await masters())
+        total += Number(/connected_clients:(\d+)/.exec(await node.info('clients'))?.[1])
+      return total
+    }
+    const before = await connected()
+    const own = clusterAdapter()
+    const cache = createQueryCache({ store: own, namespace: namespace() })
+    await cache.getOrSet('q', () => 1, { models: ['User'] })
+    await cache.invalidateModel('User')
+    // the caller's client and querycache's own invalidation connections, on every master
+    expect(await connected()).toBeGreaterThanOrEqual(before + 6)
+    await own.disconnect()
+    await new Promise((r) => setTimeout(r, 200))
+    // nothing left to keep the process alive
+    expect(await connected()).toBe(before)
+  })
+
   it('the shared cluster has three masters', async () => {
     expect(sharedClusterNodes().length).toBe(6)
     expect((await masters()).length).toBe(3)

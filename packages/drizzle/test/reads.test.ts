@@ -1,9 +1,9 @@
 import { and, count, eq, exists, gt, inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { kinds, useDatabase } from './support/setup.js'
+import { targets, useDatabase } from './support/setup.js'
 
-describe.each(kinds)('reads depend on every table they read (%s)', (kind) => {
-  const ctx = useDatabase(kind)
+describe.each(targets)('reads depend on every table they read (%s, %s store)', (kind, store) => {
+  const ctx = useDatabase(kind, { store })
 
   /** Runs `read` twice (second must be a hit), writes behind nothing but through the cached db, reads again. */
   async function readWriteRead<T = any>(

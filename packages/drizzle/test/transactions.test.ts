@@ -1,9 +1,9 @@
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { kinds, useDatabase } from './support/setup.js'
+import { targets, useDatabase } from './support/setup.js'
 
-describe.each(kinds)('transactions (%s)', (kind) => {
-  const ctx = useDatabase(kind)
+describe.each(targets)('transactions (%s, %s store)', (kind, store) => {
+  const ctx = useDatabase(kind, { store })
 
   const titles = (db = ctx.db) =>
     db

@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { kinds, useDatabase } from './support/setup.js'
+import { targets, useDatabase } from './support/setup.js'
 
-describe.each(kinds)('writes invalidate what they change (%s)', (kind) => {
-  const ctx = useDatabase(kind)
+describe.each(targets)('writes invalidate what they change (%s, %s store)', (kind, store) => {
+  const ctx = useDatabase(kind, { store })
 
   const titles = () =>
     ctx.db

@@ -10,7 +10,7 @@ export interface RedisClusterLike {
   readonly masters: ReadonlyArray<ClusterNode>
   readonly slots: ReadonlyArray<{ readonly master: ClusterNode } | undefined>
   nodeClient(node: ClusterNode): Promise<NodeClient> | NodeClient
-  on(event: 'node-error' | 'error', listener: (error: unknown) => void): unknown
+  on(event: 'node-error' | 'error' | 'disconnect', listener: (error?: unknown) => void): unknown
   duplicate(overrides?: { minimizeConnections?: boolean }): RedisClusterLike
   close(): Promise<unknown>
   destroy(): void
@@ -94,6 +94,11 @@ export function redisClusterDriver(
       const c = await getCluster()
       if (!c.isOpen) await c.connect()
       watch(c)
+      // when its owner closes the client, our invalidation connections go too (or they would keep
+      // the process alive)
+      c.on('disconnect', () => {
+        void closeWriter()
+      })
       // the invalidation connections are made now, while the cluster answers, not at the first write
       void writer().catch(() => {})
       return c
@@ -139,6 +144,12 @@ export function redisClusterDriver(
       throw error
     })
     return writerConnected
+  }
+
+  async function closeWriter(): Promise<void> {
+    const w = writerConnected
+    writerConnected = undefined
+    if (w) await w.then((c) => c.close()).catch(() => {})
   }
 
   /**
@@ -349,9 +360,7 @@ export function redisClusterDriver(
     },
     async close() {
       // the invalidation connections are ours; the client we were given is its owner's to close
-      const w = writerConnected
-      writerConnected = undefined
-      if (w) await w.then((c) => c.close()).catch(() => {})
+      await closeWriter()
       await close?.()
     },
   })
