@@ -229,16 +229,19 @@ export function describeStoreContract(
       let db = 'old'
       let release!: () => void
       const gate = new Promise<void>((r) => (release = r))
+      let started!: () => void
+      const running = new Promise<void>((r) => (started = r))
       const slow = cache.getOrSet(
         'q',
         async () => {
           const seen = db // the query reads before the write commits…
+          started()
           await gate // …and returns after the write and its invalidation have finished
           return seen
         },
         { models: ['Article'] },
       )
-      await sleep(10)
+      await running // however slow the store, the query has read before the write
       db = 'new'
       await cache.invalidateModel('Article')
       release()
@@ -253,17 +256,20 @@ export function describeStoreContract(
       let calls = 0
       let release!: () => void
       const gate = new Promise<void>((r) => (release = r))
+      let started!: () => void
+      const running = new Promise<void>((r) => (started = r))
       const slow = cache.getOrSet(
         'q',
         async () => {
           calls++
           const seen = db
+          started()
           await gate
           return seen
         },
         { models: ['Article'] },
       )
-      await sleep(10)
+      await running
       db = 'new'
       await cache.invalidateModel('Article')
       const fresh = cache.getOrSet(
