@@ -26,6 +26,12 @@ export interface ErrorContext {
 export interface QueryCacheOptions {
   /** A store driver, a Keyv instance or a Keyv store adapter. Default: `memoryStore()`. */
   store?: StoreDriver | KeyvLike | undefined
+  /**
+   * `close()` also disconnects the Keyv store (a KeyvRedis, cluster included) it was given, so a
+   * script ends once it closes its cache. Set false when that store is shared with other caches
+   * or code. A StoreDriver's own `close()` is always called. Default true.
+   */
+  closeStore?: boolean | undefined
   /** Prefix of every store key. Letters, digits, `_`, `-`, `.`. Default `"qc"`. */
   namespace?: string | undefined
   /** Default TTL in seconds; `null` keeps entries until invalidated. Default 60. */
@@ -296,7 +302,10 @@ export class QueryCache {
     this.counters.reset()
   }
 
-  /** Stops retry timers and closes a store connection querycache opened itself. */
+  /**
+   * Stops retry timers and closes the store driver: connections querycache opened itself, and the
+   * Keyv store it was given unless `closeStore: false`.
+   */
   async close(): Promise<void> {
     this.tokens.close()
     await this.store.close?.()

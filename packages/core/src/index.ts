@@ -18,7 +18,7 @@ export {
 } from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
 export type { CacheStats, ModelStats } from './stats.js'
-export type { KeyvLike } from './stores/keyv.js'
+export type { KeyvLike, KeyvStoreOptions } from './stores/keyv.js'
 export { keyvStore } from './stores/keyv.js'
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js'
 export { memoryStore } from './stores/memory.js'

@@ -47,10 +47,14 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
   const maxEntryBytes = checkPositive(options.maxEntryBytes ?? 1024 * 1024, 'maxEntryBytes')
   const timeoutMs = checkPositive(options.timeoutMs ?? 200, 'timeoutMs')
   const retryAfterMs = checkPositive(options.retryAfterMs ?? 1000, 'retryAfterMs')
+  if (options.closeStore !== undefined && typeof options.closeStore !== 'boolean')
+    throw new CacheOptionError(
+      `closeStore must be true or false; got ${String(options.closeStore)}`,
+    )
   checkFunction(options.onError, 'onError', '(error, context) => void')
   checkFunction(options.onInvalidate, 'onInvalidate', '({ models, tags }) => void')
   return {
-    store: resolveStore(options.store),
+    store: resolveStore(options.store, options.closeStore ?? true),
     namespace,
     version,
     ttl,
@@ -84,10 +88,10 @@ export function resolveEntryOptions(
   return { ttl, swr, models, tags, dependencies }
 }
 
-function resolveStore(store: QueryCacheOptions['store']): StoreDriver {
+function resolveStore(store: QueryCacheOptions['store'], closeStore: boolean): StoreDriver {
   if (store === undefined) return memoryStore()
   if (isStoreDriver(store)) return store
-  if (isKeyvLike(store)) return keyvStore(store)
+  if (isKeyvLike(store)) return keyvStore(store, { closeStore })
   throw new CacheOptionError(
     'store must be a querycache store (memoryStore(), defineStore(...)), a Keyv instance, or a Keyv store adapter such as new KeyvRedis(url)',
   )

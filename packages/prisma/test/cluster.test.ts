@@ -14,7 +14,10 @@ beforeAll(() => {
 afterAll(() => adapter.disconnect())
 
 const open = () =>
-  openBlog('postgresql', { cache: { store: adapter, namespace: uniqueNamespace('cluster') } })
+  openBlog('postgresql', {
+    // every test's cache shares the file's adapter, which afterAll disconnects
+    cache: { store: adapter, closeStore: false, namespace: uniqueNamespace('cluster') },
+  })
 
 describe('postgresql on a Redis Cluster', () => {
   test.each([...readDependencies, ...writes, ...raw, ...postgresRaw])(

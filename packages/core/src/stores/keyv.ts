@@ -8,6 +8,16 @@ import {
 } from './redis-cluster.js'
 import { defineStore, type StoreDriver } from './types.js'
 
+export interface KeyvStoreOptions {
+  /** Tuning for a KeyvRedis over a Redis Cluster client. */
+  cluster?: RedisClusterStoreOptions
+  /**
+   * `cache.close()` also disconnects this store, so a script ends once it closes its cache.
+   * Set false when the Keyv store is shared with other code that closes it. Default true.
+   */
+  closeStore?: boolean
+}
+
 /** What `createQueryCache({ store })` accepts besides a StoreDriver. */
 export type KeyvLike = Keyv | KeyvStoreAdapter | Map<unknown, unknown>
 
@@ -73,18 +83,17 @@ export function isKeyvLike(value: unknown): value is KeyvLike {
  * invalidation), so it turns on `throwOnErrors` of the Keyv instance / Redis adapter it is given.
  * Give it a Keyv of its own if other code relies on errors being swallowed.
  */
-export function keyvStore(
-  input: KeyvLike,
-  options: { cluster?: RedisClusterStoreOptions } = {},
-): StoreDriver {
+export function keyvStore(input: KeyvLike, options: KeyvStoreOptions = {}): StoreDriver {
   const adapter = isKeyv(input) ? input.store : input
+  const closeStore = options.closeStore ?? true
   if (isKeyvRedis(adapter)) {
-    if (adapter.isCluster?.() !== true) return keyvRedisDriver(adapter)
+    const disconnect = closeStore ? () => adapter.disconnect() : undefined
+    if (adapter.isCluster?.() !== true) return keyvRedisDriver(adapter, disconnect)
     adapter.throwOnErrors = true
     return redisClusterDriver(
       () => adapter.getClient() as unknown as Promise<RedisClusterLike>,
       (key) => adapter.createKeyPrefix(key, adapter.namespace),
-      undefined,
+      disconnect,
       options.cluster,
     )
   }
@@ -95,8 +104,11 @@ export function keyvStore(
   if (adapter && typeof adapter === 'object' && 'throwOnErrors' in adapter) {
     ;(adapter as { throwOnErrors: boolean }).throwOnErrors = true
   }
+  const disconnect =
+    closeStore && typeof keyv.disconnect === 'function' ? () => keyv.disconnect() : undefined
   return defineStore({
     name: 'keyv',
+    ...(disconnect ? { close: disconnect } : {}),
     async get(key) {
       return asString(await keyv.get(key))
     },
@@ -136,10 +148,14 @@ function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-function keyvRedisDriver(redis: KeyvRedisLike): StoreDriver {
+function keyvRedisDriver(
+  redis: KeyvRedisLike,
+  disconnect: (() => Promise<void>) | undefined,
+): StoreDriver {
   redis.throwOnErrors = true
   return defineStore({
     name: 'redis',
+    ...(disconnect ? { close: disconnect } : {}),
     get: (key) => redis.get(key),
     getMany: (keys) => redis.getMany(keys),
     async set(key, value, ttlMs) {

@@ -52,6 +52,8 @@ export function useDatabase(kind: Kind, { store = 'memory' }: UseDatabaseOptions
     if (!adapter) return createQueryCache({ namespace: uniqueNamespace(kind), ...cacheOptions })
     const cache = createQueryCache({
       store: adapter,
+      // the block's caches share the adapter; closing one closes only its own connections
+      closeStore: false,
       namespace: uniqueNamespace(`${kind}-cluster`),
       ...cacheOptions,
     })
