@@ -1,0 +1,82 @@
+// The published packages, as a user gets them: `pnpm pack` turns each into a tarball (workspace
+// versions resolved), and plain `npm install` of the tarballs into an empty project gives
+// packages that load from ESM and CommonJS and cache. npm fetches the dependencies and peer
+// dependencies (keyv, lru-cache, @prisma/client, drizzle-orm) from the registry.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, expect, test } from 'vitest'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'querycache-pack-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const PACKAGES = ['core', 'prisma', 'drizzle']
+
+test('pnpm pack gives tarballs that plain npm installs into an empty project', () => {
+  const tarballs = join(work, 'tarballs')
+  for (const name of PACKAGES)
+    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
+      cwd: join(root, 'packages', name),
+      stdio: 'pipe',
+    })
+  const files = readdirSync(tarballs).sort()
+  expect(files).toEqual([
+    expect.stringMatching(/^querycache-core-.*\.tgz$/),
+    expect.stringMatching(/^querycache-drizzle-.*\.tgz$/),
+    expect.stringMatching(/^querycache-prisma-.*\.tgz$/),
+  ])
+
+  // what a registry would serve: no workspace protocol left, the built files and README inside
+  for (const file of files) {
+    const manifest = execFileSync('tar', ['-xzOf', join(tarballs, file), 'package/package.json'])
+    expect(manifest.toString()).not.toContain('workspace:')
+    const listing = execFileSync('tar', ['-tzf', join(tarballs, file)]).toString()
+    expect(listing).toContain('package/dist/index.js')
+    expect(listing).toContain('package/dist/index.cjs')
+    expect(listing).toContain('package/README.md')
+  }
+
+  const app = join(work, 'app')
+  execFileSync('mkdir', ['-p', app])
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }))
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))],
+    { cwd: app, stdio: 'pipe' },
+  )
+  const installed = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
+  expect(Object.keys(installed.dependencies).sort()).toEqual([
+    '@querycache/core',
+    '@querycache/drizzle',
+    '@querycache/prisma',
+  ])
+
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `import { createQueryCache } from '@querycache/core'
+import { cacheExtension } from '@querycache/prisma'
+import { withQueryCache } from '@querycache/drizzle'
+const cache = createQueryCache()
+let calls = 0
+await cache.getOrSet('k', () => ++calls)
+await cache.getOrSet('k', () => ++calls)
+await cache.close()
+console.log(JSON.stringify({ calls, hits: cache.stats().hits, prisma: typeof cacheExtension, drizzle: typeof withQueryCache }))
+`,
+  )
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `const { createQueryCache } = require('@querycache/core')
+const { cacheExtension } = require('@querycache/prisma')
+const { withQueryCache } = require('@querycache/drizzle')
+console.log(JSON.stringify({ core: typeof createQueryCache, prisma: typeof cacheExtension, drizzle: typeof withQueryCache }))
+`,
+  )
+  const esm = JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: app }).toString())
+  expect(esm).toEqual({ calls: 1, hits: 1, prisma: 'function', drizzle: 'function' })
+  const cjs = JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: app }).toString())
+  expect(cjs).toEqual({ core: 'function', prisma: 'function', drizzle: 'function' })
+}, 240_000)
