@@ -8,11 +8,21 @@ import { describe, expect, test } from 'vitest'
 import { REDIS_URL } from './redis.ts'
 
 /** `dir`: the example's folder (with src/quickstart.ts and src/demo.ts), two levels below the root. */
+/**
+ * The one difference between a quickstart as it runs here and as the README shows it: here it
+ * imports the workspace's generated client and schema, the README the paths of a user's project.
+ */
+export const USER_PATHS: [workspace: string, user: string][] = [
+  ["'@querycache/schema/sqlite'", "'./generated/prisma/client'"],
+  ["'@querycache/schema/drizzle/sqlite'", "'./db/schema'"],
+]
+
 export function describeExample(dir: string): void {
-  test('the README shows the quickstart exactly as it runs here', () => {
+  test('the README shows the quickstart exactly as it runs here (with your paths)', () => {
     const source = readFileSync(join(dir, 'src', 'quickstart.ts'), 'utf8')
-    const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(source)?.[1]
+    let region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(source)?.[1]
     expect(region).toBeTruthy()
+    for (const [workspace, user] of USER_PATHS) region = region!.replace(workspace, user)
     const readme = readFileSync(join(dir, '..', '..', 'README.md'), 'utf8')
     expect(readme).toContain(region!.trim())
   })

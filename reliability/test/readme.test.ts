@@ -22,6 +22,7 @@ const READMES = [
 
 const PATHS: [string, string][] = [
   ["'./generated/prisma/client'", "'@querycache/schema/sqlite'"],
+  ["'./db/schema'", "'@querycache/schema/drizzle/sqlite'"],
   ["'./schema'", "'@querycache/schema/drizzle/pg'"],
 ]
 
