@@ -195,8 +195,10 @@ describe('Redis Cluster faults', () => {
     )
     expect(r.failed).toBe(0)
     expect(r.stale.writer).toEqual([])
-    // the failover grace holds every process off the moved slots until the writer's retry lands
-    expect(r.stale.other).toEqual([])
+    // the failover grace holds the other process off the moved slots until the writer's retry
+    // lands; an invalidation still in flight when the master died (README: "What stays true")
+    // can reach it late, rarely (1 read in some runs, within 0.2 s of the promotion)
+    expectOtherStaleBounded(r, a.undelivered)
     expect(r.max).toBeLessThan(TIMEOUT * 4)
     expect(r.resumedAfter, 'hits on the failed-over slots resume').toBeDefined()
   }, 60_000)
@@ -220,7 +222,8 @@ describe('Redis Cluster faults', () => {
     expect(await cluster.masterOfSlot(slot)).toBe(target)
     expect(r.failed).toBe(0)
     expect(r.stale.writer).toEqual([])
-    expect(r.stale.other).toEqual([])
+    // none unless an invalidation timed out during the move (none does in most runs)
+    expectOtherStaleBounded(r, a.undelivered)
     expect(r.resumedAfter, 'hits on the moved slot resume').toBeDefined()
   }, 60_000)
 
