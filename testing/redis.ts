@@ -40,6 +40,29 @@ export function clusterAdapter(rootNodes: { url: string }[]): KeyvRedis<string> 
   return new KeyvRedis<string>(cluster as unknown as ConstructorParameters<typeof KeyvRedis>[0])
 }
 
+/** The parts of a node-redis client (one node or a cluster) raw store access needs. */
+interface RawClient {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<unknown>
+  del(key: string): Promise<unknown>
+}
+
+/**
+ * A KeyvRedis as the store contract suite takes it: the adapter as the store, raw access to the
+ * same Redis through `client` (its own node-redis client), closed by disconnecting the adapter.
+ */
+export function redisUnderTest(adapter: KeyvRedis<string>, client: RawClient) {
+  return {
+    store: adapter,
+    raw: {
+      get: async (k: string) => (await client.get(k)) ?? undefined,
+      set: async (k: string, v: string) => void (await client.set(k, v)),
+      delete: async (k: string) => void (await client.del(k)),
+    },
+    close: () => adapter.disconnect(),
+  }
+}
+
 /** A namespace no other test uses, so test files can share one Redis in parallel. */
 export function uniqueNamespace(label: string): string {
   return `t-${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 30)}-${randomUUID().slice(0, 8)}`

@@ -2,6 +2,7 @@
 // store contract, the key layout (a hit is one MGET on one node), and deletePattern/clear on
 // every master.
 import { describeStoreContract } from '@querycache/core/store-contract'
+import { redisUnderTest } from '@querycache/testing/redis'
 import {
   clusterAdapter,
   clusterClient,
@@ -13,16 +14,7 @@ import { keySlot } from '../src/keys.js'
 
 describeStoreContract('redis cluster (@keyv/redis createCluster)', async () => {
   const adapter = clusterAdapter()
-  const client = await clusterClient(adapter)
-  return {
-    store: adapter,
-    raw: {
-      get: async (k) => (await client.get(k)) ?? undefined,
-      set: async (k, v) => void (await client.set(k, v)),
-      delete: async (k) => void (await client.del(k)),
-    },
-    close: () => adapter.disconnect(),
-  }
+  return redisUnderTest(adapter, await clusterClient(adapter))
 })
 
 describe('on a Redis Cluster', () => {

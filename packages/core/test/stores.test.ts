@@ -1,5 +1,5 @@
 import { describeStoreContract } from '@querycache/core/store-contract'
-import { redisAdapter } from '@querycache/testing/redis'
+import { redisAdapter, redisUnderTest } from '@querycache/testing/redis'
 import { Keyv } from 'keyv'
 import { memoryStore } from '../src/index.js'
 
@@ -32,14 +32,5 @@ describeStoreContract('keyv over a Map', () => {
 
 describeStoreContract('redis (@keyv/redis)', async () => {
   const adapter = redisAdapter()
-  const client = await adapter.getClient()
-  return {
-    store: adapter,
-    raw: {
-      get: async (k) => (await client.get(k)) ?? undefined,
-      set: async (k, v) => void (await client.set(k, v)),
-      delete: async (k) => void (await client.del(k)),
-    },
-    close: () => adapter.disconnect(),
-  }
+  return redisUnderTest(adapter, await adapter.getClient())
 })

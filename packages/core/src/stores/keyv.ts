@@ -1,10 +1,11 @@
 import { Keyv, type KeyvStoreAdapter } from 'keyv'
 import { StoreError } from '../errors.js'
 import {
-  escapeRedisGlob,
   type RedisClusterLike,
   type RedisClusterStoreOptions,
   redisClusterDriver,
+  type ScanClient,
+  scanNode,
 } from './redis-cluster.js'
 import { defineStore, type StoreDriver } from './types.js'
 
@@ -30,9 +31,7 @@ interface KeyvRedisLike {
   set(key: string, value: string, ttl?: number): Promise<void>
   deleteMany(keys: string[]): Promise<boolean>
   createKeyPrefix(key: string, namespace?: string): string
-  getClient(): Promise<{
-    scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
-  }>
+  getClient(): Promise<ScanClient>
   disconnect(force?: boolean): Promise<void>
   isCluster?(): boolean
 }
@@ -166,15 +165,7 @@ function keyvRedisDriver(
     },
     async *scan(prefix) {
       const client = await redis.getClient()
-      const full = redis.createKeyPrefix(prefix, redis.namespace)
-      const strip = full.length - prefix.length
-      for await (const chunk of client.scanIterator({
-        MATCH: `${escapeRedisGlob(full)}*`,
-        COUNT: 1000,
-      })) {
-        const keys = Array.isArray(chunk) ? chunk : [chunk]
-        if (keys.length > 0) yield keys.map((k) => k.slice(strip))
-      }
+      yield* scanNode(client, redis.createKeyPrefix(prefix, redis.namespace), prefix)
     },
   })
 }

@@ -9,7 +9,7 @@ export interface RedisClusterLike {
   sendCommand(firstKey: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>
   readonly masters: ReadonlyArray<ClusterNode>
   readonly slots: ReadonlyArray<{ readonly master: ClusterNode } | undefined>
-  nodeClient(node: ClusterNode): Promise<NodeClient> | NodeClient
+  nodeClient(node: ClusterNode): Promise<ScanClient> | ScanClient
   on(event: 'node-error' | 'error' | 'disconnect', listener: (error?: unknown) => void): unknown
   duplicate(overrides?: { minimizeConnections?: boolean }): RedisClusterLike
   close(): Promise<unknown>
@@ -22,7 +22,8 @@ interface ClusterNode {
   readonly client?: { isReady?: boolean }
 }
 
-interface NodeClient {
+/** A node-redis client of one node, as far as SCAN goes. */
+export interface ScanClient {
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
 }
 
@@ -212,7 +213,7 @@ export function redisClusterDriver(
     return known !== undefined && known.healthy === 0 && Date.now() - known.at < 1000
   }
 
-  /** Throws while `slot` is within the grace period after a change of its master. */
+  /** Throws while `slot` is within the grace period after a change of its master or a failed read. */
   function settled(c: RedisClusterLike, slot: number): void {
     if (failoverGraceMs === 0) return
     const state = slotState(c, slot)
@@ -236,7 +237,7 @@ export function redisClusterDriver(
     return groups
   }
 
-  async function writeTokens(tokens: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  async function rotate(tokens: ReadonlyArray<readonly [string, string]>): Promise<void> {
     const full = tokens.map(([key]) => prefix(key))
     const c = await writer()
     // one MSET per slot; per node, one WAIT after all of them (WAIT blocks its connection, and
@@ -279,7 +280,8 @@ export function redisClusterDriver(
     name: 'redis-cluster',
     slotGroups,
     async get(key) {
-      const value = await send(prefix(key), ['GET', prefix(key)])
+      const k = prefix(key)
+      const value = await send(k, ['GET', k])
       return typeof value === 'string' ? value : undefined
     },
     async getMany(keys) {
@@ -330,7 +332,7 @@ export function redisClusterDriver(
     },
     async writeTokens(tokens) {
       try {
-        await writeTokens(tokens)
+        await rotate(tokens)
         writerFailingSince = undefined
       } catch (error) {
         if (!isReply(error) && !(error instanceof StoreError)) writerFailed()
@@ -340,18 +342,9 @@ export function redisClusterDriver(
     async *scan(keyPrefix) {
       const c = await cluster()
       const full = prefix(keyPrefix)
-      const strip = full.length - keyPrefix.length
       // SCAN sees one node: walk every master (a failover during the walk is reported by the caller)
-      for (const master of [...c.masters]) {
-        const client = await c.nodeClient(master)
-        for await (const chunk of client.scanIterator({
-          MATCH: `${escapeRedisGlob(full)}*`,
-          COUNT: 1000,
-        })) {
-          const keys = Array.isArray(chunk) ? chunk : [chunk]
-          if (keys.length > 0) yield keys.map((k) => k.slice(strip))
-        }
-      }
+      for (const master of [...c.masters])
+        yield* scanNode(await c.nodeClient(master), full, keyPrefix)
     },
     onTimeout() {
       // a stalled node may have been failed over: look for the new owner of its slots
@@ -359,7 +352,7 @@ export function redisClusterDriver(
       writerFailed()
     },
     async close() {
-      // the invalidation connections are ours; the client we were given is its owner's to close
+      // the invalidation connections are ours; the caller's client only when closeStore allows
       await closeWriter()
       await close?.()
     },
@@ -423,6 +416,22 @@ function isReply(error: unknown): boolean {
   return false
 }
 
-export function escapeRedisGlob(s: string): string {
+/** Every key on one node under `keyPrefix` (whose store key is `full`), in batches, without the store's own prefix. */
+export async function* scanNode(
+  client: ScanClient,
+  full: string,
+  keyPrefix: string,
+): AsyncGenerator<string[]> {
+  const strip = full.length - keyPrefix.length
+  for await (const chunk of client.scanIterator({
+    MATCH: `${escapeRedisGlob(full)}*`,
+    COUNT: 1000,
+  })) {
+    const keys = Array.isArray(chunk) ? chunk : [chunk]
+    if (keys.length > 0) yield keys.map((k) => k.slice(strip))
+  }
+}
+
+function escapeRedisGlob(s: string): string {
   return s.replace(/[*?[\]\\^]/g, '\\$&')
 }
