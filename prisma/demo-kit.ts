@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import KeyvRedis from '@keyv/redis'
+import KeyvRedis, { createCluster } from '@keyv/redis'
 import { type BlogDatabase, createPostgresDatabase, createSqliteDatabase } from './databases.ts'
 
 export interface Environment {
@@ -24,8 +24,23 @@ export async function environment(): Promise<Environment> {
   if (url && !url.startsWith('postgres'))
     warnings.push(`DATABASE_URL is not a postgres:// URL: using embedded SQLite`)
   let redis: KeyvRedis<unknown> | undefined
+  let redisLabel = 'Redis'
   const redisUrl = process.env.REDIS_URL
-  if (redisUrl) {
+  // REDIS_CLUSTER: the comma-separated URLs of some of a Redis Cluster's nodes
+  const clusterUrls = process.env.REDIS_CLUSTER?.split(',').filter(Boolean) ?? []
+  if (clusterUrls.length > 0) {
+    const first = new URL(clusterUrls[0]!)
+    if (await reachable(first.hostname, Number(first.port || 6379))) {
+      const cluster = createCluster({ rootNodes: clusterUrls.map((url) => ({ url })) })
+      // createCluster's generic defaults differ from the ones KeyvRedis declares; the client is the same
+      redis = new KeyvRedis(cluster as unknown as ConstructorParameters<typeof KeyvRedis>[0])
+      redisLabel = 'Redis Cluster'
+    } else {
+      warnings.push(
+        `Redis Cluster at REDIS_CLUSTER (${first.host}) is unreachable: running with the in-memory cache`,
+      )
+    }
+  } else if (redisUrl) {
     const u = new URL(redisUrl)
     const port = Number(u.port || 6379)
     if (await reachable(u.hostname, port)) {
@@ -39,7 +54,7 @@ export async function environment(): Promise<Environment> {
       )
     }
   }
-  const label = `${db.provider === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'} + ${redis ? 'Redis' : 'in-memory cache'}`
+  const label = `${db.provider === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'} + ${redis ? redisLabel : 'in-memory cache'}`
   return { db, redis, label, warnings }
 }
 

@@ -6,6 +6,7 @@ import { POSTGRES_URL } from '@querycache/schema'
 import { demoProblems, runScript } from '@querycache/schema/demo-kit'
 import { describe, expect, test } from 'vitest'
 import { REDIS_URL } from './redis.ts'
+import { sharedClusterNodes } from './shared-cluster.ts'
 
 /** `dir`: the example's folder (with src/quickstart.ts and src/demo.ts), two levels below the root. */
 /**
@@ -34,14 +35,24 @@ export function describeExample(dir: string): void {
   })
 
   describe('the demo', () => {
-    test.each([
+    test.each<[string, Record<string, string>]>([
       ['embedded SQLite + memory', {}],
       ['PostgreSQL + Redis', { DATABASE_URL: POSTGRES_URL, REDIS_URL }],
-    ])('%s: hits after warm-up, fresh data after each write', async (_, env) => {
-      const { code, output } = await runScript(dir, 'src/demo.ts', env)
+      ['PostgreSQL + Redis Cluster', { DATABASE_URL: POSTGRES_URL, REDIS_CLUSTER: 'shared' }],
+    ])('%s: hits after warm-up, fresh data after each write', async (name, env) => {
+      const run = env.REDIS_CLUSTER
+        ? {
+            ...env,
+            REDIS_CLUSTER: sharedClusterNodes()
+              .map((n) => n.url)
+              .join(','),
+          }
+        : env
+      const { code, output } = await runScript(dir, 'src/demo.ts', run)
       expect(demoProblems(output), output).toEqual([])
+      // it exits by itself: cache.close() closes the store
       expect(code, output).toBe(0)
-      if ('REDIS_URL' in env) expect(output).toContain('PostgreSQL + Redis')
+      if (name !== 'embedded SQLite + memory') expect(output).toContain(` on ${name}\n`)
     })
 
     test('Redis unreachable: a warning, then the in-memory cache', async () => {

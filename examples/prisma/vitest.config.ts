@@ -1,3 +1,7 @@
 import { packageTests } from '@querycache/build-config/vitest'
 
-export default packageTests({ testTimeout: 180_000 })
+// the demo also runs on a real local Redis Cluster (testing/shared-cluster.ts)
+export default packageTests({
+  testTimeout: 180_000,
+  globalSetup: ['../../testing/shared-cluster.ts'],
+})
