@@ -185,4 +185,33 @@ describe('Redis faults', () => {
       await admin.configSet({ maxmemory: '0', 'maxmemory-policy': 'noeviction' })
     }
   })
+
+  it('an invalidation is still sent while reads skip a store that just timed out', async () => {
+    // the writer reaches Redis through the proxy; the other process directly
+    const namespace = uniqueNamespace('circuit')
+    const viaProxy = redisAdapter(proxy.url)
+    const direct = redisAdapter(redis.url)
+    adapters.push(viaProxy, direct)
+    const writer = createQueryCache({
+      store: viaProxy,
+      namespace,
+      timeoutMs: TIMEOUT,
+      retryAfterMs: 10_000,
+    })
+    const other = createQueryCache({ store: direct, namespace })
+    let row = 'v1'
+    const read = (cache: QueryCache) => cache.getOrSet('row', async () => row, { models: ['Row'] })
+    expect(await read(other)).toBe('v1')
+    expect(await read(writer)).toBe('v1')
+    // one slow reply: the writer's reads skip Redis for the next 10 s
+    proxy.mode = { kind: 'delay', ms: TIMEOUT * 3 }
+    await read(writer)
+    expect(writer.stats().errors).toBe(1)
+    await sleep(TIMEOUT * 4) // the delayed bytes have gone through
+    proxy.heal()
+    row = 'v2'
+    await writer.invalidateModel('Row')
+    // skipping the invalidation too would leave the other process serving v1 for the whole TTL
+    expect(await read(other)).toBe('v2')
+  })
 })
