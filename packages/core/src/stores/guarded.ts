@@ -5,7 +5,7 @@ export type StoreOperation = 'get' | 'set' | 'delete' | 'scan' | 'invalidate'
 
 export interface GuardOptions {
   timeoutMs: number
-  /** After a timeout, remote store calls (but invalidations) fail fast for this long, so a hung store adds no read latency. */
+  /** After a timeout, remote store calls other than invalidations fail fast for this long, so a hung store adds no read latency. */
   retryAfterMs: number
   report(error: unknown, operation: StoreOperation, key?: string): void
 }
