@@ -1,5 +1,5 @@
 import { createQueryCache, type QueryCache, type QueryCacheOptions } from '@querycache/core'
-import { clusterAdapter } from '@querycache/testing/shared-cluster'
+import { clusterAdapter, clusterClient } from '@querycache/testing/shared-cluster'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { type DrizzleCacheOptions, withQueryCache } from '../../src/index.js'
 import { type Harness, type Kind, open, uniqueNamespace } from './db.js'
@@ -37,7 +37,12 @@ export function useDatabase(kind: Kind, { store = 'memory' }: UseDatabaseOptions
   const opened: QueryCache[] = []
   beforeAll(async () => {
     ctx.h = await open(kind)
-    if (store === 'redis-cluster') adapter = clusterAdapter()
+    if (store === 'redis-cluster') {
+      adapter = clusterAdapter()
+      // connected up front, as an application does: the first read must not spend its
+      // timeoutMs discovering the cluster
+      await clusterClient(adapter)
+    }
   })
   afterAll(async () => {
     await adapter?.disconnect()
