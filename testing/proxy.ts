@@ -45,6 +45,13 @@ export class FaultProxy {
     for (const release of this.held.splice(0)) release()
   }
 
+  /** Cuts every open connection (clients see them close); new ones are still accepted. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+    this.held.splice(0)
+  }
+
   private pass(write: () => void): Promise<void> {
     const mode = this.mode
     if (mode.kind === 'pass') {

@@ -1,10 +1,11 @@
 import { Codec, type CodecType } from './codec.js'
-import { Entries } from './entries.js'
+import { Entries, type EntryRead } from './entries.js'
 import { peekUserKey } from './entry.js'
 import { CacheOptionError, QueryCacheError } from './errors.js'
 import { Flights } from './flights.js'
 import { compileGlob } from './glob.js'
 import { KeyLayout } from './keys.js'
+import { type NearCacheOptions, NearTier, nearChannel, nearDriver } from './near.js'
 import { checkKey, checkNames } from './options.js'
 import { resolveCacheOptions, resolveEntryOptions } from './resolved-options.js'
 import { type CacheStats, type ModelStats, StatsCollector } from './stats.js'
@@ -14,7 +15,8 @@ import type { KeyvLike } from './stores/keyv.js'
 import type { StoreDriver } from './stores/types.js'
 import { Tokens } from './tokens.js'
 
-export type ErrorOperation = StoreOperation | 'encode' | 'decode' | 'refresh'
+/** `channel`: the near cache's invalidation channel (subscribing, or an unreadable message). */
+export type ErrorOperation = StoreOperation | 'encode' | 'decode' | 'refresh' | 'channel'
 
 export interface ErrorContext {
   operation: ErrorOperation
@@ -32,6 +34,12 @@ export interface QueryCacheOptions {
    * or code. A StoreDriver's own `close()` is always called. Default true.
    */
   closeStore?: boolean | undefined
+  /**
+   * An in-process tier in front of a remote store (Redis, Redis Cluster): hits are answered from
+   * this process's memory, and every process's invalidations reach it through the store's
+   * pub/sub. `true` for the defaults. See the README's "Near cache" for what it guarantees.
+   */
+  nearCache?: NearCacheOptions | boolean | undefined
   /** Prefix of every store key. Letters, digits, `_`, `-`, `.`. Default `"qc"`. */
   namespace?: string | undefined
   /** Default TTL in seconds; `null` keeps entries until invalidated. Default 60. */
@@ -95,11 +103,20 @@ export class QueryCache {
     this.onInvalidate = o.onInvalidate
     this.namespace = o.namespace
     this.version = o.version
-    this.store = o.store
-    this.layout = new KeyLayout(o.namespace, o.version, o.store.slotGroups ?? 1)
+    let store = o.store
+    let near: NearTier | undefined
+    if (o.nearCache) {
+      near = new NearTier(nearChannel(store), o.namespace, o.nearCache, (error) =>
+        this.access.report(error, 'channel', undefined),
+      )
+      store = nearDriver(store, near)
+    }
+    this.store = store
+    this.layout = new KeyLayout(o.namespace, o.version, store.slotGroups ?? 1)
     this.codec = new Codec()
     for (const type of o.types) this.codec.register(type)
-    this.access = new StoreAccess(o.store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
+    this.access = new StoreAccess(store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
+    this.access.near = near
     this.tokens = new Tokens(this.access, this.counters, o.retryAfterMs)
     this.entries = new Entries(this.codec, this.access, this.tokens, this.counters, o.maxEntryBytes)
     this.flights = new Flights(this.tokens, this.entries)
@@ -111,13 +128,9 @@ export class QueryCache {
     if (!this.access.guarded.available) return undefined
     const { entry: entryKey, group } = this.layout.locate(key)
     const allToken = this.layout.allToken(group)
-    const found = await this.access.tryStore('get', key, () =>
-      this.store.getMany([entryKey, allToken]),
-    )
-    const raw = found?.[0]
-    if (raw === undefined) return undefined
-    const read = await this.entries.read(entryKey, raw, [allToken], [found![1]])
-    if (read?.state !== 'fresh') {
+    const { read } = await this.lookup(key, entryKey, [allToken])
+    if (read === undefined) return undefined
+    if (read.state !== 'fresh') {
       this.counters.miss(read?.model)
       return undefined
     }
@@ -167,18 +180,13 @@ export class QueryCache {
       return fn()
     }
     // one round trip: the entry and the current tokens of everything it should depend on
-    const found = await this.access.tryStore('get', key, () =>
-      this.store.getMany([entryKey, ...dependencies]),
-    )
-    const observed = found?.slice(1)
-    const raw = found?.[0]
-    if (raw !== undefined) {
-      const read = await this.entries.read(entryKey, raw, dependencies, observed!)
-      if (read?.state === 'fresh') {
+    const { observed, read } = await this.lookup(key, entryKey, dependencies)
+    if (read !== undefined) {
+      if (read.state === 'fresh') {
         this.counters.hit(model)
         return read.value as T
       }
-      if (read?.state === 'stale') {
+      if (read.state === 'stale') {
         this.counters.staleHit(model)
         if (!this.flights.has(entryKey)) {
           this.flights
@@ -199,6 +207,29 @@ export class QueryCache {
       ) as T
     }
     return (await this.flights.start(entryKey, key, fn, o, observed)).value as T
+  }
+
+  /**
+   * The entry under `entryKey` (undefined: none, or unreadable) and the current tokens of
+   * `dependencies` (undefined: the store failed), in one round trip, or none from the near cache.
+   */
+  private async lookup(
+    key: string,
+    entryKey: string,
+    dependencies: string[],
+  ): Promise<{ observed: (string | undefined)[] | undefined; read: EntryRead | undefined }> {
+    for (let again = true; ; again = false) {
+      const found = await this.access.readMany(key, [entryKey, ...dependencies])
+      const observed = found?.slice(1)
+      const raw = found?.[0]
+      const read =
+        raw === undefined
+          ? undefined
+          : await this.entries.read(entryKey, raw, dependencies, observed!)
+      // the near cache's copy is outdated, but another process may have stored a current one
+      if (again && read?.state === 'dead' && this.access.near?.evict(entryKey)) continue
+      return { observed, read }
+    }
   }
 
   /** Removes one entry. To drop derived results race-free, depend on a tag and invalidate it. */
@@ -295,7 +326,9 @@ export class QueryCache {
   stats(): CacheStats
   stats(model: string): ModelStats
   stats(model?: string): CacheStats | ModelStats {
-    return model === undefined ? this.counters.snapshot() : this.counters.forModel(model)
+    if (model !== undefined) return this.counters.forModel(model)
+    const near = this.access.near
+    return near ? { ...this.counters.snapshot(), near: near.stats() } : this.counters.snapshot()
   }
 
   resetStats(): void {

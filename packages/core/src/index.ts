@@ -17,11 +17,12 @@ export {
   StoreError,
 } from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
+export type { NearCacheOptions, NearCacheStats } from './near.js'
 export type { CacheStats, ModelStats } from './stats.js'
 export type { KeyvLike, KeyvStoreOptions } from './stores/keyv.js'
 export { keyvStore } from './stores/keyv.js'
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js'
 export { memoryStore } from './stores/memory.js'
 export type { RedisClusterStoreOptions } from './stores/redis-cluster.js'
-export type { StoreDriver } from './stores/types.js'
+export type { StoreChannel, StoreDriver, Subscription } from './stores/types.js'
 export { defineStore } from './stores/types.js'

@@ -2,6 +2,7 @@ import type { EntryOptions, QueryCacheOptions } from './cache.js'
 import type { CodecType } from './codec.js'
 import { CacheOptionError } from './errors.js'
 import type { KeyLayout } from './keys.js'
+import type { NearCacheOptions } from './near.js'
 import { checkFunction, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
 import { isKeyvLike, keyvStore } from './stores/keyv.js'
 import { memoryStore } from './stores/memory.js'
@@ -19,6 +20,7 @@ export interface ResolvedCacheOptions {
   types: readonly CodecType<any, any>[]
   onError: QueryCacheOptions['onError']
   onInvalidate: QueryCacheOptions['onInvalidate']
+  nearCache: NearCacheOptions | undefined
 }
 
 /** One call's EntryOptions merged with the cache's defaults, plus the token keys they imply. */
@@ -64,6 +66,7 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     types: options.types ?? [],
     onError: options.onError,
     onInvalidate: options.onInvalidate,
+    nearCache: resolveNear(options.nearCache),
   }
 }
 
@@ -86,6 +89,16 @@ export function resolveEntryOptions(
   // two keys cannot collide (one is the namespace token), so skip the Set in the common case
   const dependencies = keys.length > 2 ? [...new Set(keys)] : keys
   return { ttl, swr, models, tags, dependencies }
+}
+
+function resolveNear(near: QueryCacheOptions['nearCache']): NearCacheOptions | undefined {
+  if (near === undefined || near === false) return undefined
+  if (near === true) return {}
+  if (typeof near !== 'object' || near === null)
+    throw new CacheOptionError(
+      `nearCache must be true, false or { maxEntries, maxBytes, maxAge, heartbeatMs }; got ${String(near)}`,
+    )
+  return near
 }
 
 function resolveStore(store: QueryCacheOptions['store'], closeStore: boolean): StoreDriver {

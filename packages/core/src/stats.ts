@@ -1,3 +1,5 @@
+import type { NearCacheStats } from './near.js'
+
 export interface ModelStats {
   hits: number
   misses: number
@@ -19,6 +21,8 @@ export interface CacheStats extends ModelStats {
   /** Entries found corrupt, of another format, or truncated; they were removed. */
   corrupt: number
   byModel: Record<string, ModelStats>
+  /** The near cache's own figures, when it is on (its hits are also counted in `hits`). */
+  near?: NearCacheStats
 }
 
 interface Counter {

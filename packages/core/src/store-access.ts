@@ -1,5 +1,6 @@
 import type { ErrorOperation, QueryCacheOptions } from './cache.js'
 import { QueryCacheError } from './errors.js'
+import type { NearTier } from './near.js'
 import type { StatsCollector } from './stats.js'
 import { GuardedStore, type StoreOperation } from './stores/guarded.js'
 import type { StoreDriver } from './stores/types.js'
@@ -11,6 +12,8 @@ import type { StoreDriver } from './stores/types.js'
  */
 export class StoreAccess {
   readonly guarded: GuardedStore
+  /** The near cache in front of the store, when there is one. */
+  near: NearTier | undefined
 
   constructor(
     readonly driver: StoreDriver,
@@ -36,6 +39,17 @@ export class StoreAccess {
     } catch {
       return undefined // already reported by the guard
     }
+  }
+
+  /**
+   * `keys`' values, from the near cache when it holds them all (no timer, no round trip),
+   * otherwise from the store; undefined when the store failed.
+   */
+  readMany(
+    key: string | undefined,
+    keys: string[],
+  ): (string | undefined)[] | Promise<(string | undefined)[] | undefined> {
+    return this.near?.peek(keys) ?? this.tryStore('get', key, () => this.driver.getMany(keys))
   }
 
   /** Batches of keys under `prefix`, each step bounded by the timeout; stops quietly on failure. */

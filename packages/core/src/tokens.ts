@@ -56,8 +56,9 @@ export class Tokens {
       else out[i] = current[at]
     }
     if (missing.length > 0) {
-      const fetched = await this.access.tryStore('get', undefined, () =>
-        this.access.driver.getMany(missing.map((i) => dependencies[i]!)),
+      const fetched = await this.access.readMany(
+        undefined,
+        missing.map((i) => dependencies[i]!),
       )
       if (!fetched) return undefined
       missing.forEach((i, j) => {

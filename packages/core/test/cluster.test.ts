@@ -17,6 +17,16 @@ describeStoreContract('redis cluster (@keyv/redis createCluster)', async () => {
   return redisUnderTest(adapter, await clusterClient(adapter))
 })
 
+describeStoreContract(
+  'redis cluster with the near cache',
+  async () => {
+    const adapter = clusterAdapter()
+    return redisUnderTest(adapter, await clusterClient(adapter))
+  },
+  // short maxAge: two tests change Redis behind the library's back and wait for the copies to age out
+  { nearCache: { maxAge: 0.3 } },
+)
+
 describe('on a Redis Cluster', () => {
   const adapter = clusterAdapter()
   afterAll(() => adapter.disconnect())
@@ -174,5 +184,42 @@ describe('on a Redis Cluster', () => {
   it('the shared cluster has three masters', async () => {
     expect(sharedClusterNodes().length).toBe(6)
     expect((await masters()).length).toBe(3)
+  })
+
+  it('with the near cache a repeated hit sends no command, and another process hears invalidations through the cluster', async () => {
+    const ns = namespace()
+    const make = async () => {
+      const cache = createQueryCache({
+        store: keyvStore(clusterAdapter()),
+        namespace: ns,
+        nearCache: { heartbeatMs: 100 },
+      })
+      for (let i = 0; cache.stats().near?.trusted !== true && i < 300; i++)
+        await new Promise((r) => setTimeout(r, 10))
+      return cache
+    }
+    const [a, b] = [await make(), await make()]
+    try {
+      let version = 1
+      const read = () => version
+      expect(await b.getOrSet('q', read, { models: ['M'] })).toBe(1)
+      await resetStats()
+      for (let i = 0; i < 50; i++) expect(await b.getOrSet('q', read, { models: ['M'] })).toBe(1)
+      const mgets = (await commandCalls()).reduce((sum, c) => sum + (c.mget ?? 0), 0)
+      expect(mgets).toBe(0)
+      expect(b.stats().near!.hits).toBe(50)
+      version = 2
+      await a.invalidateModel('M')
+      const returned = performance.now()
+      while ((await b.getOrSet('q', read, { models: ['M'] })) !== 2) {
+        expect(performance.now() - returned).toBeLessThan(1000)
+        await new Promise((r) => setTimeout(r, 2))
+      }
+      expect(b.stats().near!.messages).toBeGreaterThan(0)
+      expect(b.stats().near!.flushes).toBe(0)
+    } finally {
+      await a.close()
+      await b.close()
+    }
   })
 })

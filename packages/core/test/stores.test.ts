@@ -34,3 +34,13 @@ describeStoreContract('redis (@keyv/redis)', async () => {
   const adapter = redisAdapter()
   return redisUnderTest(adapter, await adapter.getClient())
 })
+
+describeStoreContract(
+  'redis (@keyv/redis) with the near cache',
+  async () => {
+    const adapter = redisAdapter()
+    return redisUnderTest(adapter, await adapter.getClient())
+  },
+  // short maxAge: two tests change Redis behind the library's back and wait for the copies to age out
+  { nearCache: { maxAge: 0.3 } },
+)

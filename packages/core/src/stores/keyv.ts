@@ -1,5 +1,6 @@
 import { Keyv, type KeyvStoreAdapter } from 'keyv'
 import { StoreError } from '../errors.js'
+import { type PubSubClient, redisChannel } from './redis-channel.js'
 import {
   type RedisClusterLike,
   type RedisClusterStoreOptions,
@@ -22,6 +23,12 @@ export interface KeyvStoreOptions {
 /** What `createQueryCache({ store })` accepts besides a StoreDriver. */
 export type KeyvLike = Keyv | KeyvStoreAdapter | Map<unknown, unknown>
 
+/** A node-redis client of one node: SCAN, and pub/sub for the near cache. */
+interface RedisNodeClient extends ScanClient {
+  publish(channel: string, message: string): Promise<unknown>
+  duplicate(): PubSubClient
+}
+
 /** The parts of @keyv/redis's KeyvRedis adapter the Redis fast path uses. */
 interface KeyvRedisLike {
   namespace?: string | undefined
@@ -31,7 +38,7 @@ interface KeyvRedisLike {
   set(key: string, value: string, ttl?: number): Promise<void>
   deleteMany(keys: string[]): Promise<boolean>
   createKeyPrefix(key: string, namespace?: string): string
-  getClient(): Promise<ScanClient>
+  getClient(): Promise<RedisNodeClient>
   disconnect(force?: boolean): Promise<void>
   isCluster?(): boolean
 }
@@ -167,5 +174,12 @@ function keyvRedisDriver(
       const client = await redis.getClient()
       yield* scanNode(client, redis.createKeyPrefix(prefix, redis.namespace), prefix)
     },
+    channel: redisChannel({
+      prefix: (name) => redis.createKeyPrefix(name, redis.namespace),
+      publish: async (channel, message) => {
+        await (await redis.getClient()).publish(channel, message)
+      },
+      subscriber: async () => (await redis.getClient()).duplicate(),
+    }),
   })
 }

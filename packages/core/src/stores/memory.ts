@@ -9,26 +9,25 @@ export interface MemoryStoreOptions {
   maxBytes?: number
 }
 
-export interface MemoryStore extends StoreDriver {
-  /** Bytes currently accounted for; never above `maxBytes`. */
-  readonly size: { entries: number; bytes: number; maxEntries: number; maxBytes: number }
-}
-
 // Per-entry bookkeeping of lru-cache and V8 (node, key object, timers) not visible in the strings.
 const ENTRY_OVERHEAD_BYTES = 96
 
-/** The default store: a bounded LRU in this process (lru-cache), bounded by count and by bytes. */
-export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+/**
+ * An LRU of strings bounded by count and by bytes, its options checked and named after `owner`
+ * in errors. The memory store and the near cache hold their strings in one of these.
+ */
+export function boundedLru(
+  options: MemoryStoreOptions,
+  owner: string,
+): { lru: LRUCache<string, string>; maxEntries: number; maxBytes: number } {
   const maxEntries = options.maxEntries ?? 10_000
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new CacheOptionError(
-      `memoryStore: maxEntries must be a positive integer, got ${maxEntries}`,
-    )
+    throw new CacheOptionError(`${owner}: maxEntries must be a positive integer, got ${maxEntries}`)
   }
   if (!Number.isInteger(maxBytes) || maxBytes < 1024) {
     throw new CacheOptionError(
-      `memoryStore: maxBytes must be an integer of at least 1024, got ${maxBytes}`,
+      `${owner}: maxBytes must be an integer of at least 1024, got ${maxBytes}`,
     )
   }
   const lru = new LRUCache<string, string>({
@@ -37,6 +36,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     sizeCalculation: (value, key) => (value.length + key.length) * 2 + ENTRY_OVERHEAD_BYTES,
     ttlAutopurge: false,
   })
+  return { lru, maxEntries, maxBytes }
+}
+
+export interface MemoryStore extends StoreDriver {
+  /** Bytes currently accounted for; never above `maxBytes`. */
+  readonly size: { entries: number; bytes: number; maxEntries: number; maxBytes: number }
+}
+
+/** The default store: a bounded LRU in this process (lru-cache), bounded by count and by bytes. */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const { lru, maxEntries, maxBytes } = boundedLru(options, 'memoryStore')
   return defineStore({
     name: 'memory',
     local: true,

@@ -1,5 +1,6 @@
 import { CacheOptionError, StoreError } from '../errors.js'
 import { keySlot } from '../keys.js'
+import { type PubSubClient, redisChannel, withinConnectTimeout } from './redis-channel.js'
 import { defineStore, type StoreDriver } from './types.js'
 
 /** The parts of node-redis's cluster client (`createCluster` from `@keyv/redis` or `redis`) used here. */
@@ -11,7 +12,7 @@ export interface RedisClusterLike {
   readonly slots: ReadonlyArray<{ readonly master: ClusterNode } | undefined>
   nodeClient(node: ClusterNode): Promise<ScanClient> | ScanClient
   on(event: 'node-error' | 'error' | 'disconnect', listener: (error?: unknown) => void): unknown
-  duplicate(overrides?: { minimizeConnections?: boolean }): RedisClusterLike
+  duplicate(overrides?: { minimizeConnections?: boolean }): RedisClusterLike & PubSubClient
   close(): Promise<unknown>
   destroy(): void
   readonly _slots?: { rediscover(startWith: unknown): Promise<void> }
@@ -57,7 +58,6 @@ export type KeyPrefixer = (key: string) => string
 
 const REDISCOVER_EVERY_MS = 250
 const REPLACE_WRITER_AFTER_MS = 1000
-const CONNECT_TIMEOUT_MS = 2000
 
 /**
  * A StoreDriver for Redis Cluster on node-redis's cluster client. Every command goes through the
@@ -121,22 +121,11 @@ export function redisClusterDriver(
       // its failures surface as failed commands; an unheard 'error' event would crash the process
       c.on('error', () => {})
       // discovery has no timeout of its own: a frozen root node would hold every invalidation
-      let timer: NodeJS.Timeout | undefined
       try {
-        await Promise.race([
-          c.connect(),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () => reject(new StoreError('QC_STORE_TIMEOUT', 'Redis Cluster discovery timed out')),
-              CONNECT_TIMEOUT_MS,
-            )
-          }),
-        ])
+        await withinConnectTimeout(() => c.connect(), 'Redis Cluster discovery')
       } catch (error) {
         c.destroy()
         throw error
-      } finally {
-        clearTimeout(timer)
       }
       watch(c)
       return c
@@ -346,6 +335,16 @@ export function redisClusterDriver(
       for (const master of [...c.masters])
         yield* scanNode(await c.nodeClient(master), full, keyPrefix)
     },
+    // classic PUBLISH reaches subscribers on every node (the cluster bus fans it out), so one
+    // subscription on any node hears every process; `route` puts related messages on one node,
+    // which relays them in order
+    channel: redisChannel({
+      prefix,
+      publish: async (channel, message, route) => {
+        await send(route, ['PUBLISH', channel, message])
+      },
+      subscriber: async () => (await cluster()).duplicate({ minimizeConnections: true }),
+    }),
     onTimeout() {
       // a stalled node may have been failed over: look for the new owner of its slots
       for (const c of [connected, writerConnected]) if (c) void c.then(rediscover, () => {})

@@ -37,8 +37,32 @@ export interface StoreDriver {
    * look for a moved or failed-over node instead of waiting for the hung one.
    */
   onTimeout?(): void
+  /**
+   * Pub/sub on the store (Redis), which the near cache uses to tell every process of an
+   * invalidation. Optional: without it the store cannot have a near cache in front of it.
+   */
+  readonly channel?: StoreChannel
   /** Release connections the driver opened itself. */
   close?(): Promise<void>
+}
+
+/** Publish/subscribe on a store, channel names prefixed like its keys. */
+export interface StoreChannel {
+  /** Publishes `message` on `channel`; `route` (a channel name) picks the node on a cluster. */
+  publish(channel: string, message: string, route?: string): Promise<void>
+  /**
+   * Subscribes to `channels` on a connection of its own. `onDown` is called whenever that
+   * connection drops: messages published until it is back are lost.
+   */
+  subscribe(
+    channels: string[],
+    onMessage: (message: string, channel: string) => void,
+    onDown: () => void,
+  ): Promise<Subscription>
+}
+
+export interface Subscription {
+  close(): Promise<void>
 }
 
 export function defineStore<T extends StoreDriver>(driver: T): T {
