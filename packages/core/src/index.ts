@@ -17,7 +17,7 @@ export {
   StoreError,
 } from './errors.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
-export type { NearCacheOptions, NearCacheStats } from './near.js'
+export type { NearCacheMessage, NearCacheOptions, NearCacheStats } from './near.js'
 export type { CacheStats, ModelStats } from './stats.js'
 export type { KeyvLike, KeyvStoreOptions } from './stores/keyv.js'
 export { keyvStore } from './stores/keyv.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { LRUCache } from 'lru-cache'
 import { CacheOptionError, StoreError } from './errors.js'
-import { checkPositive } from './options.js'
+import { checkFunction, checkPositive } from './options.js'
 import { boundedLru } from './stores/memory.js'
 import type { StoreChannel, StoreDriver, Subscription } from './stores/types.js'
 
@@ -22,6 +22,22 @@ export interface NearCacheOptions {
    * the remote store until one arrives again. Default 500.
    */
   heartbeatMs?: number | undefined
+  /**
+   * Called for each invalidation message this process published (once Redis took it) or applied
+   * (once its keys were dropped here), e.g. to measure how long messages take to arrive. `from`
+   * and `seq` identify a message in both events; `at` is epoch milliseconds, sub-millisecond.
+   */
+  onMessage?: ((event: NearCacheMessage) => void) | undefined
+}
+
+export interface NearCacheMessage {
+  kind: 'published' | 'applied'
+  /** The publishing process's near cache id. */
+  from: string
+  seq: number
+  /** How many store keys it invalidated. */
+  keys: number
+  at: number
 }
 
 export interface NearCacheStats {
@@ -74,6 +90,8 @@ export class NearTier {
   private closed = false
   private failedSubscribes = 0
   private readonly counts = { hits: 0, messages: 0, flushes: 0 }
+  private published = 0
+  private readonly onMessageHook: NearCacheOptions['onMessage']
 
   constructor(
     private readonly channel: StoreChannel,
@@ -87,6 +105,8 @@ export class NearTier {
     ).lru
     this.maxAgeMs = checkPositive(options.maxAge ?? 10, 'nearCache.maxAge') * 1000
     this.heartbeatMs = checkPositive(options.heartbeatMs ?? 500, 'nearCache.heartbeatMs')
+    checkFunction(options.onMessage, 'nearCache.onMessage', '(event) => void')
+    this.onMessageHook = options.onMessage
     this.channelName = `${namespace}:near`
     this.beatChannel = `${namespace}:near:${this.id}`
     this.subscribe()
@@ -152,8 +172,19 @@ export class NearTier {
   }
 
   /** Tells every other process to forget `keys`. */
-  publish(keys: readonly string[]): Promise<void> {
-    return this.channel.publish(this.channelName, JSON.stringify([this.id, keys]))
+  async publish(keys: readonly string[]): Promise<void> {
+    const seq = ++this.published
+    await this.channel.publish(this.channelName, JSON.stringify([this.id, seq, keys]))
+    this.emit('published', this.id, seq, keys.length)
+  }
+
+  private emit(kind: NearCacheMessage['kind'], from: string, seq: number, keys: number): void {
+    if (!this.onMessageHook) return
+    try {
+      this.onMessageHook({ kind, from, seq, keys, at: performance.timeOrigin + performance.now() })
+    } catch {
+      // a listener's failure is not the cache's
+    }
   }
 
   stats(): NearCacheStats {
@@ -208,14 +239,19 @@ export class NearTier {
       return
     }
     if (channel !== this.channelName) return
-    let keys: unknown
-    let from: unknown
+    let parsed: unknown
     try {
-      ;[from, keys] = JSON.parse(message) as [unknown, unknown]
+      parsed = JSON.parse(message)
     } catch {
-      keys = undefined
+      parsed = undefined
     }
-    if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+    const [from, seq, keys] = Array.isArray(parsed) ? parsed : []
+    if (
+      typeof from !== 'string' ||
+      typeof seq !== 'number' ||
+      !Array.isArray(keys) ||
+      !keys.every((k) => typeof k === 'string')
+    ) {
       // unreadable: what it invalidated is unknown, so forget everything
       this.report(new StoreError('QC_STORE_FAILED', 'near cache: unreadable invalidation message'))
       if (this.trustedNow) this.counts.flushes++
@@ -225,6 +261,7 @@ export class NearTier {
     if (from === this.id) return // applied before it was sent
     this.counts.messages++
     this.forget(keys as string[])
+    this.emit('applied', from, seq, keys.length)
   }
 
   private subscribe(): void {

@@ -9,6 +9,7 @@ import {
   defineStore,
   keyvStore,
   memoryStore,
+  type NearCacheMessage,
   type NearCacheOptions,
   type QueryCache,
   type StoreDriver,
@@ -157,6 +158,21 @@ describe('near cache', () => {
     expect(performance.now() - returned).toBeLessThan(HEARTBEAT)
     expect(b.stats().near!.messages).toBeGreaterThan(0)
     expect(b.stats().near!.flushes).toBe(0)
+  })
+
+  it('onMessage reports each message as published by its writer and as applied by every other process', async () => {
+    const ns = uniqueNamespace('near-hook')
+    const events: NearCacheMessage[] = []
+    const a = await process(ns, { near: { onMessage: (e) => events.push(e) } })
+    const b = await process(ns, { near: { onMessage: (e) => events.push(e) } })
+    await b.set('q', 1, { models: ['M'] })
+    await a.invalidateModel('M')
+    await until(() => events.length === 2)
+    // either may come first: the subscriber can hear the message before the publisher hears Redis's reply
+    const published = events.find((e) => e.kind === 'published')
+    const applied = events.find((e) => e.kind === 'applied')
+    expect(published).toMatchObject({ kind: 'published', seq: 1, keys: 1 })
+    expect(applied).toMatchObject({ kind: 'applied', from: published!.from, seq: 1, keys: 1 })
   })
 
   it('after an invalidation, another process reads the current entry another process stored instead of recomputing', async () => {
@@ -317,7 +333,7 @@ async function messagesOf(ns: string, run: () => Promise<unknown>): Promise<stri
   await sub.connect()
   const seen: string[][] = []
   await sub.subscribe(`${ns}:near`, (m: string) =>
-    seen.push((JSON.parse(m) as [string, string[]])[1]),
+    seen.push((JSON.parse(m) as [string, number, string[]])[2]),
   )
   await run()
   await until(() => seen.length > 0)
