@@ -89,4 +89,42 @@ describe('fuzz checker', () => {
     expect(at([{ k: 'count', t: 'comments', parent: 1, n: 0 }]).violations).toEqual([])
     expect(at([]).unattributed).toBe(0)
   })
+
+  test('near cache: stale reads by another process before the message arrived are counted apart, never after', () => {
+    // write A (worker "w") resolved at 110; its message reached worker "r" at 120
+    const arrivals = new Map([['A', new Map([['r', 120]])]])
+    const one = [write('A', 100, 110)]
+    const oneAudit = audit.slice(0, 3)
+    const stale = (by: ReadLog) => checkHistory(oneAudit, one, [by], 2, 1, arrivals)
+    const seen = (start: number, worker = 'r') => ({
+      ...read(start, [{ k: 'row', t: 'posts', id: 1, v: 'seed|1' }]),
+      worker,
+    })
+    expect(stale(seen(115))).toMatchObject({ violations: [], inWindow: 1 })
+    expect(stale(seen(125))).toMatchObject({ inWindow: 0 })
+    expect(stale(seen(125)).violations).toHaveLength(1)
+    // the writer itself gets no window
+    expect(stale(seen(115, 'w')).violations).toHaveLength(1)
+    // nor does a reader the message never reached
+    expect(stale(seen(115, 'other')).violations).toHaveLength(1)
+    // counts too: the inserted-by-A comment is not yet visible to r at 115
+    const insert: AuditRow[] = [
+      ...seed,
+      { seq: 3, txid: '11', tbl: 'comments', row_id: 8, parent: 1, value: 'A|1' },
+    ]
+    const count = (start: number) =>
+      checkHistory(
+        insert,
+        one,
+        [read(start, [{ k: 'count', t: 'comments', parent: 1, n: 1 }])],
+        2,
+        1,
+        arrivals,
+      )
+    expect(count(115)).toMatchObject({ violations: [], inWindow: 1 })
+    expect(count(125).violations).toHaveLength(1)
+    // without arrivals (no near cache) nothing is excused
+    expect(checkHistory(oneAudit, one, [seen(115)], 2, 1)).toMatchObject({ inWindow: 0 })
+    expect(checkHistory(oneAudit, one, [seen(115)], 2, 1).violations).toHaveLength(1)
+  })
 })

@@ -18,7 +18,7 @@ import {
   type WriteLog,
 } from './support/fuzz-check.ts'
 import type { WorkerReport } from './support/fuzz-worker.ts'
-import { now } from './support/util.ts'
+import { now, percentile } from './support/util.ts'
 
 const workerPath = fileURLToPath(new URL('./support/fuzz-worker.ts', import.meta.url))
 const SEED = Number(process.env.QC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -76,11 +76,47 @@ interface Run {
   reports: WorkerReport[]
   result: CheckResult
   ms: number
+  arrivals?: Map<string, Map<string, number>> | undefined
+}
+
+/** When each write's invalidation message was applied by each other worker: tag → worker → time. */
+function messageArrivals(reports: WorkerReport[]): Map<string, Map<string, number>> {
+  const tagOf = new Map<string, string>()
+  for (const r of reports)
+    for (const m of r.messages)
+      if (m.kind === 'published' && m.tag) tagOf.set(`${m.from}#${m.seq}`, m.tag)
+  const arrivals = new Map<string, Map<string, number>>()
+  for (const r of reports)
+    for (const m of r.messages) {
+      const tag = m.kind === 'applied' ? tagOf.get(`${m.from}#${m.seq}`) : undefined
+      if (!tag) continue
+      let byWorker = arrivals.get(tag)
+      if (!byWorker) {
+        byWorker = new Map()
+        arrivals.set(tag, byWorker)
+      }
+      // a write may send several messages: its window closes when the last one arrives
+      byWorker.set(r.worker, Math.max(byWorker.get(r.worker) ?? 0, m.at))
+    }
+  return arrivals
+}
+
+/**
+ * The window: from a write resolving to its message reaching another worker (0 if it was there
+ * first), for receivers whose name starts with `receiver`.
+ */
+function windowMs(run: Run, receiver = ''): number[] {
+  const ends = new Map(run.reports.flatMap((r) => r.writes.map((w) => [w.tag, w.end] as const)))
+  const out: number[] = []
+  for (const [tag, byWorker] of run.arrivals ?? [])
+    for (const [worker, at] of byWorker)
+      if (worker.startsWith(receiver)) out.push(Math.max(0, at - ends.get(tag)!))
+  return out
 }
 
 async function fuzz(
   workers: { kind: 'prisma' | 'drizzle'; count: number }[],
-  options: { ops: number; sabotage: boolean; label: string },
+  options: { ops: number; sabotage: boolean; label: string; near?: boolean },
 ): Promise<Run> {
   const db = await createPostgresDatabase()
   databases.push(db)
@@ -104,6 +140,7 @@ async function fuzz(
             QC_REDIS_URL: REDIS_URL,
             QC_NAMESPACE: namespace,
             QC_SABOTAGE: options.sabotage ? '1' : '0',
+            QC_NEAR: options.near ? '1' : '0',
           }),
         )
     const t0 = now()
@@ -117,8 +154,9 @@ async function fuzz(
     ).rows
     const reads: ReadLog[] = reports.flatMap((r) => r.reads)
     const writes: WriteLog[] = reports.flatMap((r) => r.writes)
-    const result = checkHistory(audit, writes, reads, seedMaxSeq, MARGIN_MS)
-    return { seed: SEED, reports, result, ms }
+    const arrivals = options.near ? messageArrivals(reports) : undefined
+    const result = checkHistory(audit, writes, reads, seedMaxSeq, MARGIN_MS, arrivals)
+    return { seed: SEED, reports, result, ms, arrivals }
   } finally {
     await admin.end()
   }
@@ -135,6 +173,7 @@ function summary(run: Run) {
       misses: r.stats.misses,
       'hit ratio': (r.stats.hits / Math.max(1, r.stats.hits + r.stats.misses)).toFixed(2),
       invalidations: r.stats.invalidations,
+      ...(r.stats.nearHits === undefined ? {} : { 'near hits': r.stats.nearHits }),
     }
   })
   console.table(rows)
@@ -166,6 +205,38 @@ describe('consistency fuzz (PostgreSQL + Redis, several processes)', () => {
     expect(run.result.violations, `seed ${SEED}`).toEqual([])
     // the run exercised the cache, and reads on rows other processes had changed
     for (const r of run.reports) expect(r.stats.hits, r.worker).toBeGreaterThan(5)
+    expect(run.result.contested).toBeGreaterThan(1000)
+  })
+
+  test(`with the near cache in every worker: the writer never reads stale data, others only before the write's message reaches them`, async () => {
+    const run = await fuzz(
+      [
+        { kind: 'prisma', count: 2 },
+        { kind: 'drizzle', count: 2 },
+      ],
+      { ops: OPS, sabotage: false, label: 'near', near: true },
+    )
+    summary(run)
+    const window = windowMs(run)
+    const f = (ms: number) => `${ms.toFixed(2)} ms`
+    const spread = (w: number[]) =>
+      `p50 ${f(percentile(w, 50))}, p99 ${f(percentile(w, 99))}, max ${f(Math.max(...w))}`
+    console.log(
+      `near cache window (write resolved → its message applied in another worker), ${window.length} deliveries: ` +
+        `${spread(window)} (received by Prisma workers: ${spread(windowMs(run, 'prisma'))}; by Drizzle workers: ${spread(windowMs(run, 'drizzle'))}); ` +
+        `${run.result.inWindow} stale reads inside the window, ${run.result.violations.length} after it; ` +
+        // a message waits while its receiver's event loop is blocked (Prisma's query compiler
+        // blocks it for hundreds of ms on new query shapes): the tail of the window is that wait
+        `longest event-loop block per worker: ${run.reports.map((r) => `${r.worker} ${r.loopDelayMaxMs.toFixed(0)} ms`).join(', ')}`,
+    )
+    for (const v of run.result.violations.slice(0, 20)) console.log(`VIOLATION ${v}`)
+    expect(run.reports.flatMap((r) => r.readErrors)).toEqual([])
+    expect(run.reports.flatMap((r) => r.cacheErrors)).toEqual([])
+    expect(run.result.unattributed).toBe(0)
+    expect(run.result.violations, `seed ${SEED}`).toEqual([])
+    // the near cache served reads, and messages crossed between every pair of processes
+    for (const r of run.reports) expect(r.stats.nearHits, r.worker).toBeGreaterThan(5)
+    expect(window.length).toBeGreaterThan(100)
     expect(run.result.contested).toBeGreaterThan(1000)
   })
 

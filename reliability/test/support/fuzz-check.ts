@@ -121,6 +121,11 @@ export interface CheckResult {
   observations: number
   /** observations a stale cache would have broken: some write on the row resolved before the read */
   contested: number
+  /**
+   * Near cache: stale reads by another process before the write's invalidation message reached
+   * it (the window the README states). `violations` are the stale reads after that.
+   */
+  inWindow: number
 }
 
 export function checkHistory(
@@ -129,6 +134,8 @@ export function checkHistory(
   reads: ReadLog[],
   seedMaxSeq: number,
   marginMs: number,
+  /** Near cache: when each write's invalidation message reached each other worker (tag → worker → time). */
+  arrivals?: ReadonlyMap<string, ReadonlyMap<string, number>>,
 ): CheckResult {
   const byTag = new Map(writes.map((w) => [w.tag, w]))
   const byDelete = new Map<string, WriteLog>()
@@ -178,97 +185,127 @@ export function checkHistory(
     })
   }
 
-  let observations = 0
-  let contested = 0
-  /** Checks that a row observed in state index p (-1: before its insert) was not stale. */
-  const checkState = (read: ReadLog, key: string, p: number, seen: string) => {
-    observations++
-    const states = rows.get(key)!.states
-    let newest: State | undefined
-    let contestedHere = false
-    for (let i = 0; i < states.length; i++) {
-      const s = states[i]!
-      if (s.resolvedAt + marginMs < read.start) {
-        if (s.write) contestedHere = true
-        if (i > p && (!newest || s.seq > newest.seq)) newest = s
+  /**
+   * Judges every read, a state counting as visible to a read from `visible(state, read)` on:
+   * when its write resolved, or (near cache) when that write's invalidation reached the reader.
+   */
+  const judge = (visible: (s: State, read: ReadLog) => number) => {
+    const violations: string[] = []
+    let observations = 0
+    let contested = 0
+    /** Checks that a row observed in state index p (-1: before its insert) was not stale. */
+    const checkState = (read: ReadLog, key: string, p: number, seen: string) => {
+      observations++
+      const states = rows.get(key)!.states
+      let newest: State | undefined
+      let contestedHere = false
+      for (let i = 0; i < states.length; i++) {
+        const s = states[i]!
+        if (visible(s, read) + marginMs < read.start) {
+          if (s.write) contestedHere = true
+          if (i > p && (!newest || s.seq > newest.seq)) newest = s
+        }
       }
-    }
-    if (contestedHere) contested++
-    if (newest)
-      violations.push(
-        `${read.worker} op ${read.op} (${read.kind}, started ${fmt(read.start)}) saw ${key} = ${seen}, ` +
-          `but ${newest.write ? describe(newest.write) : 'the seed'} had already resolved at ${fmt(newest.resolvedAt)} ` +
-          `(${(read.start - newest.resolvedAt).toFixed(1)} ms earlier) setting it to ${newest.value ?? '<deleted>'}`,
-      )
-  }
-  const absentIndex = (states: State[]) => (states.at(-1)?.value === null ? states.length - 1 : -1)
-
-  for (const read of reads) {
-    for (const o of read.obs) {
-      if (o.k === 'row') {
-        const key = `${o.t}#${o.id}`
-        const row = rows.get(key)
-        if (!row) {
-          if (o.v !== null)
-            violations.push(
-              `${read.worker} op ${read.op} saw ${key} = ${o.v}, a row that never existed`,
-            )
-          continue
-        }
-        if (o.v === null) {
-          checkState(read, key, absentIndex(row.states), '<absent>')
-          continue
-        }
-        const p = row.states.map((s) => s.value).lastIndexOf(o.v)
-        if (p < 0) {
-          violations.push(
-            `${read.worker} op ${read.op} (${read.kind}) saw ${key} = ${o.v}, a value never committed (rolled back?)`,
-          )
-          continue
-        }
-        checkState(read, key, p, o.v)
-      } else {
-        const members = [...rows.entries()].filter(
-          ([key, r]) => key.startsWith(`${o.t}#`) && (o.parent === null || r.parent === o.parent),
+      if (contestedHere) contested++
+      if (newest)
+        violations.push(
+          `${read.worker} op ${read.op} (${read.kind}, started ${fmt(read.start)}) saw ${key} = ${seen}, ` +
+            `but ${newest.write ? describe(newest.write) : 'the seed'} had already resolved at ${fmt(newest.resolvedAt)} ` +
+            `(${(read.start - newest.resolvedAt).toFixed(1)} ms earlier) setting it to ${newest.value ?? '<deleted>'}`,
         )
-        if (o.k === 'set') {
-          const present = new Set(o.ids)
-          for (const id of present)
-            if (!rows.has(`${o.t}#${id}`))
+    }
+    const absentIndex = (states: State[]) =>
+      states.at(-1)?.value === null ? states.length - 1 : -1
+
+    for (const read of reads) {
+      for (const o of read.obs) {
+        if (o.k === 'row') {
+          const key = `${o.t}#${o.id}`
+          const row = rows.get(key)
+          if (!row) {
+            if (o.v !== null)
               violations.push(
-                `${read.worker} op ${read.op} listed ${o.t}#${id}, a row that never existed`,
+                `${read.worker} op ${read.op} saw ${key} = ${o.v}, a row that never existed`,
               )
-          for (const [key, r] of members) {
-            const id = Number(key.slice(o.t.length + 1))
-            if (present.has(id)) {
-              // present: any state but a deletion; stale if the delete had resolved
-              const last = r.states.at(-1)!
-              if (last.value === null) checkState(read, key, r.states.length - 2, '<present>')
-            } else checkState(read, key, absentIndex(r.states), '<absent>')
+            continue
           }
-        } else {
-          // bounds: rows surely there (inserted by a resolved write, never deleted) and rows
-          // possibly there (inserted at some point, not deleted by a resolved write)
-          let low = 0
-          let high = 0
-          for (const [, r] of members) {
-            const first = r.states[0]!
-            const last = r.states.at(-1)!
-            const deleted = last.value === null
-            if (first.resolvedAt + marginMs < read.start && !deleted) low++
-            if (!(deleted && last.resolvedAt + marginMs < read.start)) high++
+          if (o.v === null) {
+            checkState(read, key, absentIndex(row.states), '<absent>')
+            continue
           }
-          observations++
-          if (o.n < low || o.n > high)
+          const p = row.states.map((s) => s.value).lastIndexOf(o.v)
+          if (p < 0) {
             violations.push(
-              `${read.worker} op ${read.op} (${read.kind}, started ${fmt(read.start)}) counted ${o.n} ${o.t}` +
-                `${o.parent === null ? '' : ` of ${o.parent}`}, expected between ${low} and ${high}`,
+              `${read.worker} op ${read.op} (${read.kind}) saw ${key} = ${o.v}, a value never committed (rolled back?)`,
             )
+            continue
+          }
+          checkState(read, key, p, o.v)
+        } else {
+          const members = [...rows.entries()].filter(
+            ([key, r]) => key.startsWith(`${o.t}#`) && (o.parent === null || r.parent === o.parent),
+          )
+          if (o.k === 'set') {
+            const present = new Set(o.ids)
+            for (const id of present)
+              if (!rows.has(`${o.t}#${id}`))
+                violations.push(
+                  `${read.worker} op ${read.op} listed ${o.t}#${id}, a row that never existed`,
+                )
+            for (const [key, r] of members) {
+              const id = Number(key.slice(o.t.length + 1))
+              if (present.has(id)) {
+                // present: any state but a deletion; stale if the delete had resolved
+                const last = r.states.at(-1)!
+                if (last.value === null) checkState(read, key, r.states.length - 2, '<present>')
+              } else checkState(read, key, absentIndex(r.states), '<absent>')
+            }
+          } else {
+            // bounds: rows surely there (inserted by a resolved write, never deleted) and rows
+            // possibly there (inserted at some point, not deleted by a resolved write)
+            let low = 0
+            let high = 0
+            for (const [, r] of members) {
+              const first = r.states[0]!
+              const last = r.states.at(-1)!
+              const deleted = last.value === null
+              if (visible(first, read) + marginMs < read.start && !deleted) low++
+              if (!(deleted && visible(last, read) + marginMs < read.start)) high++
+            }
+            observations++
+            if (o.n < low || o.n > high)
+              violations.push(
+                `${read.worker} op ${read.op} (${read.kind}, started ${fmt(read.start)}) counted ${o.n} ${o.t}` +
+                  `${o.parent === null ? '' : ` of ${o.parent}`}, expected between ${low} and ${high}`,
+              )
+          }
         }
       }
     }
+    return { violations, observations, contested }
   }
-  return { violations, unattributed, observations, contested }
+
+  const strict = judge((s) => s.resolvedAt)
+  if (!arrivals)
+    return {
+      ...strict,
+      violations: [...violations, ...strict.violations],
+      unattributed,
+      inWindow: 0,
+    }
+  // another process may still serve a near-cached copy until the write's message reaches it;
+  // the writer itself, and writes whose message never arrived, get no such allowance
+  const windowed = judge((s, read) => {
+    if (!s.write || s.write.worker === read.worker) return s.resolvedAt
+    const at = arrivals.get(s.write.tag)?.get(read.worker)
+    return at === undefined ? s.resolvedAt : Math.max(s.resolvedAt, at)
+  })
+  return {
+    ...strict,
+    violations: [...violations, ...windowed.violations],
+    unattributed,
+    inWindow: strict.violations.length - windowed.violations.length,
+  }
 }
 
 const describe = (w: WriteLog | 'seed') =>

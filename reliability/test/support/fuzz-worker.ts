@@ -5,6 +5,7 @@
 // QC_LANES, QC_DB_URL, QC_REDIS_URL, QC_NAMESPACE, QC_SABOTAGE (1: invalidations do nothing, for
 // the control run that proves the checker sees stale reads).
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createQueryCache } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
 import { cacheExtension } from '@querycache/prisma'
@@ -36,12 +37,20 @@ const lanes = Number(process.env.QC_LANES ?? 3)
 const url = env('QC_DB_URL')
 
 const cacheErrors: string[] = []
+/** QC_NEAR=1: a near cache in front of Redis, its messages logged with the write that sent them. */
+const near = process.env.QC_NEAR === '1'
+const writeTag = new AsyncLocalStorage<string>()
+const messages: MessageLog[] = []
 const cache = createQueryCache({
   store: redisAdapter(env('QC_REDIS_URL')),
   namespace: env('QC_NAMESPACE'),
   ttl: 120,
   timeoutMs: 1000,
   onError: (e) => cacheErrors.push(`${e.code}: ${e.message}`),
+  nearCache: near && {
+    onMessage: (e) =>
+      messages.push({ ...e, tag: e.kind === 'published' ? writeTag.getStore() : undefined }),
+  },
 })
 if (process.env.QC_SABOTAGE === '1') cache.invalidateModels = async () => {}
 
@@ -52,7 +61,19 @@ export interface WorkerReport {
   readErrors: string[]
   writeErrors: Record<string, number>
   cacheErrors: string[]
-  stats: { hits: number; misses: number; sets: number; invalidations: number }
+  stats: { hits: number; misses: number; sets: number; invalidations: number; nearHits?: number }
+  /** Near cache: messages published (with the write they belong to, when known) and applied. */
+  messages: MessageLog[]
+  /** The longest this worker's event loop was blocked during the run. */
+  loopDelayMaxMs: number
+}
+
+export interface MessageLog {
+  kind: 'published' | 'applied'
+  from: string
+  seq: number
+  at: number
+  tag?: string | undefined
 }
 
 // Every operation draws from a generator of its own (seed, worker, op index), so a replay with
@@ -413,8 +434,9 @@ const weighted = (choices: [string, number][]) => {
   }
 }
 
-async function run(): Promise<WorkerReport> {
-  const ops = kind === 'prisma' ? prismaOps() : drizzleOps()
+async function run(ops: Ops): Promise<WorkerReport> {
+  const loop = monitorEventLoopDelay({ resolution: 5 })
+  loop.enable()
   const readTotal = READS.reduce((s, [, w]) => s + w, 0)
   const writeTotal = WRITES.reduce((s, [, w]) => s + w, 0)
   const pickRead = weighted(READS)
@@ -446,7 +468,7 @@ async function run(): Promise<WorkerReport> {
       const deletes: [Table, number][] = []
       const start = now()
       try {
-        await ops.writes[name]!(tag, deletes)
+        await writeTag.run(tag, () => ops.writes[name]!(tag, deletes))
         writes.push({ worker, op, kind: name, tag, start, end: now(), ok: true, deletes })
       } catch (error) {
         const end = now()
@@ -479,13 +501,22 @@ async function run(): Promise<WorkerReport> {
     readErrors,
     writeErrors,
     cacheErrors,
-    stats: { hits: s.hits, misses: s.misses, sets: s.sets, invalidations: s.invalidations },
+    stats: {
+      hits: s.hits,
+      misses: s.misses,
+      sets: s.sets,
+      invalidations: s.invalidations,
+      ...(s.near ? { nearHits: s.near.hits } : {}),
+    },
+    messages,
+    loopDelayMaxMs: loop.max / 1e6,
   }
 }
 
+const ops = kind === 'prisma' ? prismaOps() : drizzleOps()
 process.on('message', (msg: { go?: boolean }) => {
   if (!msg.go) return
-  run().then(
+  run(ops).then(
     async (report) => {
       process.send!({ report }, () => {
         void cache.close().finally(() => process.exit(0))
@@ -496,4 +527,12 @@ process.on('message', (msg: { go?: boolean }) => {
     },
   )
 })
-process.send!({ ready: true })
+// Ready once warm, as an application is: the ORM has run a query (Prisma's first one compiles
+// its query engine, blocking the event loop for hundreds of ms, messages queued meanwhile), and
+// a near cache's channel delivers (it answers nothing until then).
+void (async () => {
+  await ops.reads.countPosts!()
+  for (let i = 0; near && !cache.stats().near?.trusted && i < 500; i++)
+    await new Promise((r) => setTimeout(r, 10))
+  process.send!({ ready: true })
+})()
