@@ -25,7 +25,7 @@ import {
   target,
 } from '../harness.js'
 import { HIT_GOAL, MISS_METHOD, round } from './prisma.js'
-import { hitsAndMisses, sameData, storedEntry } from './shared.js'
+import { fromNearMemory, hitsAndMisses, nearCacheOn, sameData, storedEntry } from './shared.js'
 
 /**
  * Drizzle's built-in cache over an in-memory Map, written as Drizzle's docs write a custom cache:
@@ -192,6 +192,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
       timeoutMs: 1000,
     }),
   )
+  const near = ours(await nearCacheOn(redis, `bench-drizzle-${provider}-near`))
   const memoryMiss = ours(createQueryCache({ store: memoryStore(), ttl: null }))
   const drizzleCopy = new MapCache(true)
   const drizzleRef = new MapCache(false)
@@ -207,7 +208,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
       const group = `Drizzle ${P}: ${name}`
       const uncachedResult = await read(plain, s)
       const before = { copy: drizzleCopy.size, ref: drizzleRef.size }
-      for (const d of [memory, onMap, onRedis, builtinCopy, builtinRef, floor]) {
+      for (const d of [memory, onMap, onRedis, near, builtinCopy, builtinRef, floor]) {
         await read(d, s)
         if (!sameData(await read(d, s), uncachedResult))
           throw new Error(`${group}: a cached result differs from the uncached result`)
@@ -219,6 +220,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         'querycache hit (memory store)': () => read(memory, s),
         'querycache hit (Map store)': () => read(onMap, s),
         'querycache hit (redis)': () => read(onRedis, s),
+        'querycache hit (near cache, Redis behind)': () => read(near, s),
         'floor: Drizzle, driver answering from memory': () => read(floor, s),
       }
       if (drizzleCaches) {
@@ -235,11 +237,15 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         tasks['Map.get + JSON.parse (limit)'] = () => JSON.parse(limit.get('k')!)
       }
       const watched = {
-        hits: [memory.$cache, onMap.$cache, onRedis.$cache],
+        hits: [memory.$cache, onMap.$cache, onRedis.$cache, near.$cache],
         misses: [memoryMiss.$cache],
       }
       const counted = hitsAndMisses(watched)
-      const sample = await sideBySide(group, tasks)
+      const sample = await fromNearMemory(
+        near.$cache,
+        () => read(near, s),
+        () => sideBySide(group, tasks),
+      )
       const missGroup = `${group}, misses`
       const misses = await interleaved(missGroup, {
         uncached: { fn: () => read(plain, s) },
@@ -274,6 +280,37 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         speedup(find(sample, group, 'querycache hit (redis)'), uncached),
       )
       facts[`${P} ${name}: memory miss overhead (%)`] = round(missPct)
+      const nearHit = find(sample, group, 'querycache hit (near cache, Redis behind)')
+      // the target compares the two hits interleaved, call by call, so drift hits both alike
+      const nearGroup = `${group}, near cache vs memory`
+      const nearVsMemory = await fromNearMemory(
+        near.$cache,
+        () => read(near, s),
+        () =>
+          interleaved(
+            nearGroup,
+            {
+              'memory hit': { fn: () => read(memory, s) },
+              'near cache hit': { fn: () => read(near, s) },
+            },
+            2000,
+          ),
+      )
+      samples.push(...nearVsMemory)
+      facts[`${P} ${name}: near cache hit speedup`] = round(speedup(nearHit, uncached))
+      facts[`${P} ${name}: near cache hit vs redis hit`] = round(
+        speedup(nearHit, find(sample, group, 'querycache hit (redis)')),
+      )
+      targets.push(
+        target(
+          `Drizzle ${P}: near cache hit vs memory hit, ${name}`,
+          find(nearVsMemory, nearGroup, 'near cache hit').p50 /
+            find(nearVsMemory, nearGroup, 'memory hit').p50,
+          1.3,
+          '×',
+          true,
+        ),
+      )
       const floorSample = find(sample, group, 'floor: Drizzle, driver answering from memory')
       facts[`${P} ${name}: best speedup any cache behind Drizzle could reach (uncached / floor)`] =
         round(speedup(floorSample, uncached))

@@ -19,7 +19,7 @@ import {
   targetExactly,
   throughput,
 } from '../harness.js'
-import { hitsAndMisses, sameData, storedEntry } from './shared.js'
+import { fromNearMemory, hitsAndMisses, nearCacheOn, sameData, storedEntry } from './shared.js'
 
 type Read = (client: BlogClient) => Promise<unknown>
 
@@ -81,6 +81,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
   const onRedis = client(
     createQueryCache({ store: redis.adapter(), namespace: ns, ttl: null, timeoutMs: 1000 }),
   )
+  const near = client(await nearCacheOn(redis, `${ns}-near`))
   const redisMiss = client(
     createQueryCache({
       store: redis.adapter(),
@@ -104,7 +105,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
       const group = `Prisma ${P}: ${name}`
       // warm every cache and check that a hit returns exactly what the database returns
       const uncachedResult = await read(base)
-      for (const c of [memory, onRedis]) {
+      for (const c of [memory, onRedis, near]) {
         await read(c)
         if (!sameData(await read(c), uncachedResult))
           throw new Error(`${group}: a cache hit differs from the uncached result`)
@@ -115,6 +116,7 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         'floor: Prisma, $extends hook answering at once': () => read(floor),
         'memory hit': () => read(memory),
         'redis hit': () => read(onRedis),
+        'near cache hit (Redis behind)': () => read(near),
       }
       let payloadBytes = 0
       if (name === JOIN) {
@@ -129,11 +131,15 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         tasks['Map.get + JSON.parse (limit)'] = () => JSON.parse(limit.get('k')!)
       }
       const watched = {
-        hits: [memory.$cache, onRedis.$cache],
+        hits: [memory.$cache, onRedis.$cache, near.$cache],
         misses: [memoryMiss.$cache, redisMiss.$cache],
       }
       const before = hitsAndMisses(watched)
-      const s = await sideBySide(group, tasks)
+      const s = await fromNearMemory(
+        near.$cache,
+        () => read(near),
+        () => sideBySide(group, tasks),
+      )
       // misses against the bare query, interleaved (see MISS_METHOD)
       const missGroup = `${group}, misses`
       const m = await interleaved(missGroup, {
@@ -172,6 +178,37 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         speedup(find(s, group, 'redis hit'), uncached),
       )
       facts[`${P} ${name}: memory miss overhead (%)`] = round(missPct)
+      const nearHit = find(s, group, 'near cache hit (Redis behind)')
+      // the target compares the two hits interleaved, call by call, so drift hits both alike
+      const nearGroup = `${group}, near cache vs memory`
+      const nearVsMemory = await fromNearMemory(
+        near.$cache,
+        () => read(near),
+        () =>
+          interleaved(
+            nearGroup,
+            {
+              'memory hit': { fn: () => read(memory) },
+              'near cache hit': { fn: () => read(near) },
+            },
+            2000,
+          ),
+      )
+      samples.push(...nearVsMemory)
+      facts[`${P} ${name}: near cache hit speedup`] = round(speedup(nearHit, uncached))
+      facts[`${P} ${name}: near cache hit vs redis hit`] = round(
+        speedup(nearHit, find(s, group, 'redis hit')),
+      )
+      targets.push(
+        target(
+          `Prisma ${P}: near cache hit vs memory hit, ${name}`,
+          find(nearVsMemory, nearGroup, 'near cache hit').p50 /
+            find(nearVsMemory, nearGroup, 'memory hit').p50,
+          1.3,
+          '×',
+          true,
+        ),
+      )
       const floorSample = find(s, group, 'floor: Prisma, $extends hook answering at once')
       facts[
         `${P} ${name}: best speedup any Prisma cache extension could reach (uncached / floor)`

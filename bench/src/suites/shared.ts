@@ -1,4 +1,5 @@
-import type { QueryCache, StoreDriver } from '@querycache/core'
+import { createQueryCache, type QueryCache, type StoreDriver } from '@querycache/core'
+import type { BenchRedis } from '../fixtures.js'
 
 /** Equal data, compared through a JSON form that keeps bigint, Date, Decimal and Buffer apart. */
 export function sameData(a: unknown, b: unknown): boolean {
@@ -35,4 +36,45 @@ export async function storedEntry(store: StoreDriver): Promise<string> {
   }
   if (found.length !== 1) throw new Error(`expected one stored entry, found ${found.length}`)
   return found[0]!
+}
+
+/** A cache on the bench's Redis with the near cache in front of it, once its channel delivers. */
+export async function nearCacheOn(redis: BenchRedis, namespace: string): Promise<QueryCache> {
+  const cache = createQueryCache({
+    store: redis.adapter(),
+    namespace,
+    ttl: null,
+    timeoutMs: 1000,
+    nearCache: true,
+  })
+  await nearTrusted(cache)
+  return cache
+}
+
+async function nearTrusted(cache: QueryCache): Promise<void> {
+  for (let i = 0; !cache.stats().near!.trusted; i++) {
+    if (i > 500) throw new Error('the near cache never trusted its channel')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * Runs `measure`, then checks that the near cache answered from process memory throughout: its
+ * hits grew and it was never emptied (which would have sent reads to Redis).
+ */
+export async function fromNearMemory<T>(
+  cache: QueryCache,
+  warm: () => Promise<unknown>,
+  measure: () => Promise<T>,
+): Promise<T> {
+  // a phase without I/O (a throughput loop of memory hits) may have left it untrusted and empty
+  await nearTrusted(cache)
+  await warm()
+  const before = cache.stats().near!
+  const out = await measure()
+  const after = cache.stats().near!
+  if (after.flushes !== before.flushes || !after.trusted)
+    throw new Error('the near cache was emptied during the measurement')
+  if (after.hits <= before.hits) throw new Error('the near cache answered no hit')
+  return out
 }
