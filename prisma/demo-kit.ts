@@ -8,8 +8,10 @@ import { type BlogDatabase, createPostgresDatabase, createSqliteDatabase } from 
 
 export interface Environment {
   db: BlogDatabase
-  /** A Keyv Redis store when REDIS_URL is set and reachable. */
+  /** A Keyv Redis store when REDIS_URL (or REDIS_CLUSTER) is set and reachable. */
   redis: KeyvRedis<unknown> | undefined
+  /** Another Keyv Redis store on the same Redis, for a second cache (each closes its own). */
+  newRedis: (() => KeyvRedis<unknown>) | undefined
   label: string
   warnings: string[]
 }
@@ -23,39 +25,52 @@ export async function environment(): Promise<Environment> {
     : await createSqliteDatabase()
   if (url && !url.startsWith('postgres'))
     warnings.push(`DATABASE_URL is not a postgres:// URL: using embedded SQLite`)
-  let redis: KeyvRedis<unknown> | undefined
-  let redisLabel = 'Redis'
-  const redisUrl = process.env.REDIS_URL
-  // REDIS_CLUSTER: the comma-separated URLs of some of a Redis Cluster's nodes
+  const found = await redisFromEnv()
+  if (found.warning) warnings.push(found.warning)
+  const redis = found.open?.()
+  const label = `${db.provider === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'} + ${redis ? found.label : 'in-memory cache'}`
+  return { db, redis, newRedis: found.open, label, warnings }
+}
+
+/**
+ * The Redis named by REDIS_CLUSTER (comma-separated URLs of some of a Redis Cluster's nodes) or
+ * REDIS_URL, if reachable: `open` makes a Keyv Redis store on it.
+ */
+export async function redisFromEnv(): Promise<{
+  open?: () => KeyvRedis<unknown>
+  label: string
+  warning?: string
+}> {
   const clusterUrls = process.env.REDIS_CLUSTER?.split(',').filter(Boolean) ?? []
   if (clusterUrls.length > 0) {
     const first = new URL(clusterUrls[0]!)
-    if (await reachable(first.hostname, Number(first.port || 6379))) {
+    if (!(await reachable(first.hostname, Number(first.port || 6379))))
+      return {
+        label: 'in-memory cache',
+        warning: `Redis Cluster at REDIS_CLUSTER (${first.host}) is unreachable: running with the in-memory cache`,
+      }
+    const open = () => {
       const cluster = createCluster({ rootNodes: clusterUrls.map((url) => ({ url })) })
       // createCluster's generic defaults differ from the ones KeyvRedis declares; the client is the same
-      redis = new KeyvRedis(cluster as unknown as ConstructorParameters<typeof KeyvRedis>[0])
-      redisLabel = 'Redis Cluster'
-    } else {
-      warnings.push(
-        `Redis Cluster at REDIS_CLUSTER (${first.host}) is unreachable: running with the in-memory cache`,
-      )
+      return new KeyvRedis(cluster as unknown as ConstructorParameters<typeof KeyvRedis>[0])
     }
-  } else if (redisUrl) {
-    const u = new URL(redisUrl)
-    const port = Number(u.port || 6379)
-    if (await reachable(u.hostname, port)) {
-      redis = new KeyvRedis({
-        url: redisUrl,
-        socket: { host: u.hostname, port, reconnectStrategy: 100 },
-      })
-    } else {
-      warnings.push(
-        `Redis at REDIS_URL (${u.host}) is unreachable: running with the in-memory cache`,
-      )
-    }
+    return { open, label: 'Redis Cluster' }
   }
-  const label = `${db.provider === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'} + ${redis ? redisLabel : 'in-memory cache'}`
-  return { db, redis, label, warnings }
+  const redisUrl = process.env.REDIS_URL
+  if (!redisUrl) return { label: 'in-memory cache' }
+  const u = new URL(redisUrl)
+  const port = Number(u.port || 6379)
+  if (!(await reachable(u.hostname, port)))
+    return {
+      label: 'in-memory cache',
+      warning: `Redis at REDIS_URL (${u.host}) is unreachable: running with the in-memory cache`,
+    }
+  const open = () =>
+    new KeyvRedis<unknown>({
+      url: redisUrl,
+      socket: { host: u.hostname, port, reconnectStrategy: 100 },
+    })
+  return { open, label: 'Redis' }
 }
 
 function reachable(host: string, port: number): Promise<boolean> {
@@ -314,5 +329,13 @@ export function demoProblems(output: string): string[] {
   for (const w of writes)
     if (!w.includes('fresh ✓')) problems.push(`write not followed by fresh data: ${w.trim()}`)
   if (!/— all good/.test(output)) problems.push('no "all good" summary')
+  // the near cache part (with Redis): B served from its memory, then fresh after A's write
+  const near = rows(': near cache across two processes (')
+  if (near.length > 0) {
+    if (!near.some((r) => r.includes('next 200 calls') && r.includes('hit from process memory')))
+      problems.push('near cache: process B did not serve its reads from its memory')
+    if (!near.some((r) => r.includes('read post 5 again') && r.includes('fresh ✓')))
+      problems.push("near cache: process B did not read fresh data after A's write")
+  }
   return problems
 }

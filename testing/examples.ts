@@ -52,7 +52,11 @@ export function describeExample(dir: string): void {
       expect(demoProblems(output), output).toEqual([])
       // it exits by itself: cache.close() closes the store
       expect(code, output).toBe(0)
-      if (name !== 'embedded SQLite + memory') expect(output).toContain(` on ${name}\n`)
+      if (name !== 'embedded SQLite + memory') {
+        expect(output).toContain(` on ${name}\n`)
+        // with Redis, the two-process near cache part runs (demoProblems checks its rows)
+        expect(output).toContain(': near cache across two processes (')
+      } else expect(output).toContain('near cache across two processes — skipped')
     })
 
     test('Redis unreachable: a warning, then the in-memory cache', async () => {

@@ -1,11 +1,13 @@
 // `pnpm demo`: seeds a blog, then shows querycache at work with Drizzle: each read uncached vs
 // cached, what each write invalidated, and that the next read is fresh.
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { createQueryCache } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
 import { DEFAULT_SEED, seedBlog } from '@querycache/schema'
 import { DemoRun, environment, progress } from '@querycache/schema/demo-kit'
 import { openDrizzleBlog } from '@querycache/schema/drizzle'
+import { NEAR_NEEDS_REDIS, nearCacheDemo } from '@querycache/schema/near-demo'
 import { count, desc, eq, inArray, sql } from 'drizzle-orm'
 
 const env = await environment()
@@ -136,7 +138,29 @@ await run.write(
   { name: '20 rows join users', cached: () => page(db), uncached: () => page(plain) },
 )
 
-const code = run.report()
+let code = run.report()
+
+// Two processes, each with a near cache in front of the same Redis: a write in A, seen in B
+if (env.newRedis) {
+  const namespace = `demo-drizzle-near-${randomUUID().slice(0, 8)}`
+  const near = createQueryCache({ store: env.newRedis(), namespace, nearCache: true })
+  const inA = withQueryCache(plain, { cache: near, name: 'demo' })
+  code += await nearCacheDemo({
+    title: 'Drizzle',
+    peer: fileURLToPath(new URL('./near-peer.ts', import.meta.url)),
+    env: {
+      QC_DEMO_DB_URL: env.db.url,
+      QC_DEMO_PROVIDER: env.db.provider,
+      QC_DEMO_NAMESPACE: namespace,
+    },
+    a: {
+      cache: near,
+      read: () => inA.query.posts.findFirst({ where: eq(posts.id, 5) }),
+      write: (title) => inA.update(posts).set({ title }).where(eq(posts.id, 5)),
+      close: () => near.close(),
+    },
+  })
+} else console.log(NEAR_NEEDS_REDIS('Drizzle'))
 await cache.close()
 await blog.close()
 await env.db.drop()

@@ -1,10 +1,12 @@
 // `pnpm demo`: seeds a blog, then shows querycache at work with Prisma: each read uncached vs
 // cached, what each write invalidated, and that the next read is fresh.
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { createQueryCache } from '@querycache/core'
 import { cacheExtension } from '@querycache/prisma'
 import { DEFAULT_SEED, seedBlog } from '@querycache/schema'
 import { DemoRun, environment, progress } from '@querycache/schema/demo-kit'
+import { NEAR_NEEDS_REDIS, nearCacheDemo } from '@querycache/schema/near-demo'
 
 const env = await environment()
 for (const w of env.warnings) console.warn(`warning: ${w}`)
@@ -137,7 +139,29 @@ await run.write(
   },
 )
 
-const code = run.report()
+let code = run.report()
+
+// Two processes, each with a near cache in front of the same Redis: a write in A, seen in B
+if (env.newRedis) {
+  const namespace = `demo-prisma-near-${randomUUID().slice(0, 8)}`
+  const near = createQueryCache({ store: env.newRedis(), namespace, nearCache: true })
+  const inA = base.$extends(cacheExtension({ cache: near }))
+  code += await nearCacheDemo({
+    title: 'Prisma',
+    peer: fileURLToPath(new URL('./near-peer.ts', import.meta.url)),
+    env: {
+      QC_DEMO_DB_URL: env.db.url,
+      QC_DEMO_PROVIDER: env.db.provider,
+      QC_DEMO_NAMESPACE: namespace,
+    },
+    a: {
+      cache: near,
+      read: () => inA.post.findUnique({ where: { id: 5 } }),
+      write: (title) => inA.post.update({ where: { id: 5 }, data: { title } }),
+      close: () => near.close(),
+    },
+  })
+} else console.log(NEAR_NEEDS_REDIS('Prisma'))
 await base.$disconnect()
 await cache.close()
 await env.db.drop()
