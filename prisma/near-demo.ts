@@ -65,13 +65,24 @@ const describeServed = (s: Served) =>
 export async function nearCacheDemo(options: {
   title: string
   peer: string
-  env: Record<string, string>
-  a: NearSide & { write(title: string): Promise<unknown> }
+  database: { url: string; provider: string }
+  /** The namespace of A's cache, which B uses too. */
+  namespace: string
+  /** A's side; its cache is closed at the end. */
+  a: Omit<NearSide, 'close' | 'cache'> & {
+    cache: NearCacheLike & { close(): Promise<void> }
+    write(title: string): Promise<unknown>
+  }
 }): Promise<number> {
   const { a } = options
   const child: ChildProcess = fork(options.peer, {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...options.env },
+    env: {
+      ...process.env,
+      QC_DEMO_DB_URL: options.database.url,
+      QC_DEMO_PROVIDER: options.database.provider,
+      QC_DEMO_NAMESPACE: options.namespace,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const messages: PeerMessage[] = []
@@ -93,9 +104,10 @@ export async function nearCacheDemo(options: {
     return messages.find((m) => key in m) as Extract<PeerMessage, Record<K, unknown>>
   }
   try {
+    const side = { ...a, close: () => a.cache.close() }
     await trusted(a.cache)
     await a.read()
-    const aHit = await served(a)
+    const aHit = await served(side)
     const { cached } = await next('cached')
     const title = `Edited in process A at ${new Date().toISOString().slice(11, 23)}`
     await a.write(title)
@@ -138,7 +150,7 @@ export async function nearCacheDemo(options: {
     return problems
   } finally {
     if (child.exitCode === null) child.kill()
-    await a.close()
+    await a.cache.close()
   }
 }
 

@@ -141,23 +141,21 @@ await run.write(
 let code = run.report()
 
 // Two processes, each with a near cache in front of the same Redis: a write in A, seen in B
-if (env.newRedis) {
-  const namespace = `demo-drizzle-near-${randomUUID().slice(0, 8)}`
-  const near = createQueryCache({ store: env.newRedis(), namespace, nearCache: true })
+const nearNamespace = `demo-drizzle-near-${randomUUID().slice(0, 8)}`
+const near =
+  env.newRedis &&
+  createQueryCache({ store: env.newRedis(), namespace: nearNamespace, nearCache: true })
+if (near) {
   const inA = withQueryCache(plain, { cache: near, name: 'demo' })
   code += await nearCacheDemo({
     title: 'Drizzle',
     peer: fileURLToPath(new URL('./near-peer.ts', import.meta.url)),
-    env: {
-      QC_DEMO_DB_URL: env.db.url,
-      QC_DEMO_PROVIDER: env.db.provider,
-      QC_DEMO_NAMESPACE: namespace,
-    },
+    database: env.db,
+    namespace: nearNamespace,
     a: {
       cache: near,
       read: () => inA.query.posts.findFirst({ where: eq(posts.id, 5) }),
       write: (title) => inA.update(posts).set({ title }).where(eq(posts.id, 5)),
-      close: () => near.close(),
     },
   })
 } else console.log(NEAR_NEEDS_REDIS('Drizzle'))

@@ -142,23 +142,21 @@ await run.write(
 let code = run.report()
 
 // Two processes, each with a near cache in front of the same Redis: a write in A, seen in B
-if (env.newRedis) {
-  const namespace = `demo-prisma-near-${randomUUID().slice(0, 8)}`
-  const near = createQueryCache({ store: env.newRedis(), namespace, nearCache: true })
+const nearNamespace = `demo-prisma-near-${randomUUID().slice(0, 8)}`
+const near =
+  env.newRedis &&
+  createQueryCache({ store: env.newRedis(), namespace: nearNamespace, nearCache: true })
+if (near) {
   const inA = base.$extends(cacheExtension({ cache: near }))
   code += await nearCacheDemo({
     title: 'Prisma',
     peer: fileURLToPath(new URL('./near-peer.ts', import.meta.url)),
-    env: {
-      QC_DEMO_DB_URL: env.db.url,
-      QC_DEMO_PROVIDER: env.db.provider,
-      QC_DEMO_NAMESPACE: namespace,
-    },
+    database: env.db,
+    namespace: nearNamespace,
     a: {
       cache: near,
       read: () => inA.post.findUnique({ where: { id: 5 } }),
       write: (title) => inA.post.update({ where: { id: 5 }, data: { title } }),
-      close: () => near.close(),
     },
   })
 } else console.log(NEAR_NEEDS_REDIS('Prisma'))
