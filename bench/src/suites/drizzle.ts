@@ -25,7 +25,14 @@ import {
   target,
 } from '../harness.js'
 import { HIT_GOAL, MISS_METHOD, round } from './prisma.js'
-import { fromNearMemory, hitsAndMisses, nearCacheOn, sameData, storedEntry } from './shared.js'
+import {
+  fromNearMemory,
+  hitsAndMisses,
+  NEAR_NOTE,
+  nearCacheOn,
+  sameData,
+  storedEntry,
+} from './shared.js'
 
 /**
  * Drizzle's built-in cache over an in-memory Map, written as Drizzle's docs write a custom cache:
@@ -152,6 +159,7 @@ export async function drizzleSuite(redis: BenchRedis): Promise<SuiteResult> {
   }
   result.notes = [
     MISS_METHOD,
+    NEAR_NOTE,
     '"Drizzle cache" is Drizzle\'s built-in cache with a Map-backed `Cache` subclass (strategy `all`, get/put/onMutate as in Drizzle\'s docs). "JSON copy" stores JSON text and parses it per hit, as the docs\' Keyv store and querycache do; "by reference" returns the stored object itself. "Map store" is querycache over the same kind of store (`createQueryCache({ store: new Map() })`).',
     '"floor" is a plain Drizzle db whose driver client answers each statement from memory after its first run: Drizzle still builds the SQL and maps the rows, which no cache behind Drizzle\'s query builder can avoid.',
   ]

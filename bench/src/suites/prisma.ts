@@ -19,7 +19,14 @@ import {
   targetExactly,
   throughput,
 } from '../harness.js'
-import { fromNearMemory, hitsAndMisses, nearCacheOn, sameData, storedEntry } from './shared.js'
+import {
+  fromNearMemory,
+  hitsAndMisses,
+  NEAR_NOTE,
+  nearCacheOn,
+  sameData,
+  storedEntry,
+} from './shared.js'
 
 type Read = (client: BlogClient) => Promise<unknown>
 
@@ -60,7 +67,7 @@ export async function prismaSuite(redis: BenchRedis): Promise<SuiteResult> {
     result.targets.push(...r.targets)
     Object.assign(result.facts, r.facts)
   }
-  result.notes = [MISS_METHOD, PRISMA_NOTE]
+  result.notes = [MISS_METHOD, PRISMA_NOTE, NEAR_NOTE]
   return result
 }
 

@@ -78,3 +78,6 @@ export async function fromNearMemory<T>(
   if (after.hits <= before.hits) throw new Error('the near cache answered no hit')
   return out
 }
+
+export const NEAR_NOTE =
+  '"near cache hit" is querycache with `nearCache: true` in front of the bench\'s Redis, every hit answered from process memory (the run fails if the near cache was emptied or answered nothing during a measurement). Its target compares it with a memory-store hit call by call, interleaved (groups "…, near cache vs memory"). Every timed loop yields to the event loop every 50 iterations, untimed, as a server does between requests: hits do no I/O, and without it nothing else (the near cache\'s channel included) would run for seconds.'
