@@ -103,6 +103,9 @@ export class QueryCache {
     this.onInvalidate = o.onInvalidate
     this.namespace = o.namespace
     this.version = o.version
+    this.codec = new Codec()
+    for (const type of o.types) this.codec.register(type)
+    // the near cache connects as it is made: make it once nothing else can throw
     let store = o.store
     let near: NearTier | undefined
     if (o.nearCache) {
@@ -113,8 +116,6 @@ export class QueryCache {
     }
     this.store = store
     this.layout = new KeyLayout(o.namespace, o.version, store.slotGroups ?? 1)
-    this.codec = new Codec()
-    for (const type of o.types) this.codec.register(type)
     this.access = new StoreAccess(store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
     this.access.near = near
     this.tokens = new Tokens(this.access, this.counters, o.retryAfterMs)

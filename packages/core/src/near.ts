@@ -83,11 +83,15 @@ export class NearTier {
   private lastBeatAt = 0
   private beatsSent = 0
   private beatsSentWhenDown = 0
-  private downSince = Date.now()
-  private beatInFlight = false
-  private subscription: Promise<Subscription | undefined> | undefined
+  private downSince = performance.now()
+  private beatSentAt: number | undefined
+  /** The subscription being made, if one is. */
+  private subscribing: Promise<void> | undefined
+  /** The subscription made, until it is replaced or closed. */
+  private subscription: Subscription | undefined
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  private readonly closing = new AbortController()
   private failedSubscribes = 0
   private readonly counts = { hits: 0, messages: 0, flushes: 0 }
   private published = 0
@@ -118,7 +122,7 @@ export class NearTier {
   /** Whether reads may be answered from process memory: the channel delivered recently. */
   get trusted(): boolean {
     if (!this.trustedNow) return false
-    if (Date.now() - this.lastBeatAt > 2 * this.heartbeatMs) {
+    if (performance.now() - this.lastBeatAt > 2 * this.heartbeatMs) {
       this.distrust()
       return false
     }
@@ -196,11 +200,14 @@ export class NearTier {
     }
   }
 
+  /** Stops the heartbeats and closes the subscription; one still being made closes itself. */
   async close(): Promise<void> {
     this.closed = true
+    this.closing.abort()
     clearInterval(this.timer)
     this.flush()
-    const subscription = await this.subscription
+    const subscription = this.subscription
+    this.subscription = undefined
     await subscription?.close()
   }
 
@@ -219,7 +226,7 @@ export class NearTier {
   private distrust(): void {
     if (this.trustedNow) {
       this.counts.flushes++
-      this.downSince = Date.now()
+      this.downSince = performance.now()
     }
     this.trustedNow = false
     this.flush()
@@ -230,7 +237,7 @@ export class NearTier {
   private onMessage(message: string, channel: string): void {
     if (channel === this.beatChannel) {
       const n = Number(message)
-      this.lastBeatAt = Date.now()
+      this.lastBeatAt = performance.now()
       if (!this.trustedNow && n > this.beatsSentWhenDown) {
         // everything published before this beat has arrived or was lost: start empty
         this.flush()
@@ -264,55 +271,58 @@ export class NearTier {
     this.emit('applied', from, seq, keys.length)
   }
 
+  /** Makes a subscription unless one is made or being made. */
   private subscribe(): void {
-    if (this.subscription || this.closed) return
-    this.subscription = this.channel
+    if (this.subscription || this.subscribing || this.closed) return
+    const attempt = this.channel
       .subscribe(
         [this.channelName, this.beatChannel],
         (message, channel) => this.onMessage(message, channel),
         () => this.distrust(),
+        this.closing.signal,
       )
       .then(
         async (s) => {
+          if (this.closed) return s.close()
           this.failedSubscribes = 0
-          if (!this.closed) {
-            this.beat() // the sooner a beat arrives, the sooner the tier is trusted
-            return s
-          }
-          await s.close()
-          return undefined
+          this.subscription = s
+          this.beat() // the sooner a beat arrives, the sooner the tier is trusted
         },
         (error) => {
           // reported once per outage, not at every heartbeat
           if (++this.failedSubscribes === 1) this.report(error)
-          this.subscription = undefined
-          return undefined
         },
       )
+      .finally(() => {
+        if (this.subscribing === attempt) this.subscribing = undefined
+      })
+    this.subscribing = attempt
   }
 
   /** Sends the next heartbeat; replaces a subscription that stopped delivering long ago. */
   private beat(): void {
     if (this.closed) return
-    this.subscribe()
-    if (this.trustedNow && Date.now() - this.lastBeatAt > 2 * this.heartbeatMs) this.distrust()
-    if (!this.trustedNow && Date.now() - this.downSince > 10 * this.heartbeatMs) {
+    const now = performance.now()
+    if (this.trustedNow && now - this.lastBeatAt > 2 * this.heartbeatMs) this.distrust()
+    if (!this.trustedNow && this.subscription && now - this.downSince > 10 * this.heartbeatMs) {
       // node-redis reconnects by itself; if that has not helped by now, start over
-      this.downSince = Date.now()
+      this.downSince = now
       const old = this.subscription
       this.subscription = undefined
-      void old?.then((s) => s?.close())
-      this.subscribe()
+      void old.close()
     }
-    if (this.beatInFlight) return
-    this.beatInFlight = true
+    this.subscribe()
+    // one beat at a time; one that never settles (a hung connection) is given up after a while
+    if (this.beatSentAt !== undefined && now - this.beatSentAt < 10 * this.heartbeatMs) return
+    const sentAt = now
+    this.beatSentAt = sentAt
     // on a cluster the beat goes through the node invalidations go through, so it arriving
     // means those sent before it have arrived
     this.channel
       .publish(this.beatChannel, String(++this.beatsSent), this.channelName)
       .catch(() => {})
       .finally(() => {
-        this.beatInFlight = false
+        if (this.beatSentAt === sentAt) this.beatSentAt = undefined
       })
   }
 }
@@ -368,8 +378,11 @@ export function nearDriver(inner: StoreDriver, tier: NearTier): StoreDriver {
             },
       ),
     async close() {
-      await tier.close()
-      await inner.close?.()
+      try {
+        await tier.close()
+      } finally {
+        await inner.close?.()
+      }
     },
   }
 }

@@ -51,6 +51,14 @@ const setups: [string, string][] = [
     'KeyvRedis over a Redis Cluster',
     `const cache = createQueryCache({ namespace: NS, store: new KeyvRedis(createCluster({ rootNodes: ROOT_NODES })) })`,
   ],
+  [
+    'KeyvRedis and the near cache (its subscription and heartbeats)',
+    `const cache = createQueryCache({ namespace: NS, store: new KeyvRedis(${JSON.stringify(REDIS_URL)}), nearCache: true })`,
+  ],
+  [
+    'a Redis Cluster and the near cache',
+    `const cache = createQueryCache({ namespace: NS, store: new KeyvRedis(createCluster({ rootNodes: ROOT_NODES })), nearCache: true })`,
+  ],
 ]
 
 // a namespace of each script's own: the scripts share one Redis with each other and other tests
@@ -64,6 +72,27 @@ import { Keyv } from 'keyv'
 describe('a script exits by itself after cache.close()', () => {
   it.each(setups)('with %s', async (_, setup) => {
     const script = `${imports()}const ROOT_NODES = ${JSON.stringify(sharedClusterNodes())}\n${setup}\n${work}`
+    expect(await run(script)).toBe(0)
+  })
+
+  it.each([
+    ['', ''],
+    [' and the near cache', ', nearCache: true'],
+  ])('with Redis unreachable%s: close() returns (queued commands are dropped)', async (_, near) => {
+    const script = `${imports()}const cache = createQueryCache({ namespace: NS, store: new KeyvRedis('redis://127.0.0.1:1'), timeoutMs: 50, retryAfterMs: 50${near} })
+await cache.getOrSet('k', () => 1); await new Promise((r) => setTimeout(r, 100)); await cache.getOrSet('k', () => 1)
+await cache.invalidateModel('User')
+await cache.close()`
+    expect(await run(script)).toBe(0)
+  })
+
+  it('with the near cache on a shared KeyvRedis (closeStore: false) that its owner disconnects', async () => {
+    // the near cache's own connection follows the owner's client, without cache.close()
+    const script = `${imports()}const adapter = new KeyvRedis(${JSON.stringify(REDIS_URL)})
+const cache = createQueryCache({ namespace: NS, store: adapter, closeStore: false, nearCache: true })
+for (let i = 0; !cache.stats().near.trusted; i++) { if (i > 300) throw new Error('never trusted'); await new Promise((r) => setTimeout(r, 10)) }
+await cache.getOrSet('k', () => 1)
+await adapter.disconnect()`
     expect(await run(script)).toBe(0)
   })
 

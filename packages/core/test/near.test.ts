@@ -1,6 +1,12 @@
-import { createClient } from '@keyv/redis'
+import KeyvRedis, { createClient } from '@keyv/redis'
 import { FaultProxy } from '@querycache/testing/proxy'
-import { REDIS_URL, redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
+import {
+  freePort,
+  OwnRedis,
+  REDIS_URL,
+  redisAdapter,
+  uniqueNamespace,
+} from '@querycache/testing/redis'
 import { Keyv } from 'keyv'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -280,6 +286,38 @@ describe('near cache', () => {
     expect(await b.getOrSet('q', () => -1, { models: ['M'] })).toBe(written)
     expect(await b.getOrSet('q', () => -1, { models: ['M'] })).toBe(written)
   })
+
+  it.each([
+    ['reconnecting', {}],
+    ['never reconnecting (reconnectStrategy: false)', { reconnectStrategy: false as const }],
+  ])(
+    'survives its Redis restarting, %s: no crash, and trusted again once it is back',
+    async (name, socket) => {
+      const redis = new OwnRedis(await freePort())
+      await redis.start()
+      closing.push(() => redis.stop())
+      const adapter = new KeyvRedis<string>({
+        url: redis.url,
+        socket: { host: '127.0.0.1', port: redis.port, connectTimeout: 300, ...socket },
+      })
+      const cache = await process(uniqueNamespace('near-restart'), { store: keyvStore(adapter) })
+      await cache.set('q', 1)
+      await redis.stop()
+      await until(() => !cache.stats().near!.trusted, 1000)
+      // long enough for the tier to replace its subscription (10 heartbeats)
+      await sleep(15 * HEARTBEAT)
+      expect(await cache.get('q')).toBeUndefined()
+      await redis.start()
+      if (name.startsWith('reconnecting')) {
+        // trusted again, and (once the circuit the outage opened closes) caching again
+        await until(async () => cache.stats().near!.trusted && (await cache.set('q', 2)), 10_000)
+        const hits = cache.stats().near!.hits
+        expect(await cache.get('q')).toBe(2)
+        expect(cache.stats().near!.hits).toBe(hits + 1)
+      }
+      await cache.close()
+    },
+  )
 
   it('an unreadable message empties the tier and is reported', async () => {
     const ns = uniqueNamespace('near-garbage')

@@ -27,6 +27,7 @@ export type KeyvLike = Keyv | KeyvStoreAdapter | Map<unknown, unknown>
 interface RedisNodeClient extends ScanClient {
   publish(channel: string, message: string): Promise<unknown>
   duplicate(): PubSubClient
+  on(event: string, listener: () => void): unknown
 }
 
 /** The parts of @keyv/redis's KeyvRedis adapter the Redis fast path uses. */
@@ -41,6 +42,7 @@ interface KeyvRedisLike {
   getClient(): Promise<RedisNodeClient>
   disconnect(force?: boolean): Promise<void>
   isCluster?(): boolean
+  readonly client?: RedisNodeClient & { readonly isReady?: boolean }
 }
 
 function isKeyv(value: unknown): value is Keyv {
@@ -93,7 +95,11 @@ export function keyvStore(input: KeyvLike, options: KeyvStoreOptions = {}): Stor
   const adapter = isKeyv(input) ? input.store : input
   const closeStore = options.closeStore ?? true
   if (isKeyvRedis(adapter)) {
-    const disconnect = closeStore ? () => adapter.disconnect() : undefined
+    // a graceful close waits for queued commands, which a client that is not connected never
+    // sends (Redis down): then it is closed at once instead, or close() would never return
+    const disconnect = closeStore
+      ? () => adapter.disconnect(adapter.client?.isReady === false)
+      : undefined
     if (adapter.isCluster?.() !== true) return keyvRedisDriver(adapter, disconnect)
     adapter.throwOnErrors = true
     return redisClusterDriver(
@@ -174,12 +180,20 @@ function keyvRedisDriver(
       const client = await redis.getClient()
       yield* scanNode(client, redis.createKeyPrefix(prefix, redis.namespace), prefix)
     },
-    channel: redisChannel({
-      prefix: (name) => redis.createKeyPrefix(name, redis.namespace),
-      publish: async (channel, message) => {
-        await (await redis.getClient()).publish(channel, message)
-      },
-      subscriber: async () => (await redis.getClient()).duplicate(),
-    }),
+    ...(redis.client ? { channel: nodeChannel(redis, redis.client) } : {}),
+  })
+}
+
+/** Pub/sub for the near cache on a KeyvRedis of one node. */
+function nodeChannel(redis: KeyvRedisLike, client: RedisNodeClient) {
+  return redisChannel({
+    prefix: (name) => redis.createKeyPrefix(name, redis.namespace),
+    publish: async (channel, message) => {
+      await (await redis.getClient()).publish(channel, message)
+    },
+    // the caller's client object, not getClient(): that would connect (and reconnect) it
+    subscriber: () => client.duplicate(),
+    owner: client,
+    closedEvent: 'end',
   })
 }

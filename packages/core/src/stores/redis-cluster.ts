@@ -344,6 +344,8 @@ export function redisClusterDriver(
         await send(route, ['PUBLISH', channel, message])
       },
       subscriber: async () => (await cluster()).duplicate({ minimizeConnections: true }),
+      owner: cluster,
+      closedEvent: 'disconnect',
     }),
     onTimeout() {
       // a stalled node may have been failed over: look for the new owner of its slots

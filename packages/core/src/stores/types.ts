@@ -58,6 +58,8 @@ export interface StoreChannel {
     channels: string[],
     onMessage: (message: string, channel: string) => void,
     onDown: () => void,
+    /** Gives the attempt up (and closes what it opened) if it has not succeeded yet. */
+    signal?: AbortSignal,
   ): Promise<Subscription>
 }
 
