@@ -1,6 +1,6 @@
 // Raw SQL, batches and transactions: what they write is invalidated by core's one failed-write rule.
-import type { TransactionWrites } from '@querycache/core/adapter'
-import { ALL, writeTargets } from './analyze.js'
+import { rawWriteEffect, type TransactionWrites } from '@querycache/core/adapter'
+import { ALL } from './analyze.js'
 import { wrapDatabase } from './db.js'
 import type { Engine } from './engine.js'
 import { define, HOOKED, type TxState } from './types.js'
@@ -16,9 +16,11 @@ export function hookRaw<T>(raw: T, query: unknown, engine: Engine, tx: TxState |
         ? query
         : (r.getQuery?.().sql ??
           engine.dialect.sqlToQuery((query as { getSQL(): unknown }).getSQL()).sql)
-    const targets = writeTargets(text, engine.names)
-    models = new Set(targets.models)
-    if (targets.unknown || (targets.writes && models.size === 0)) models.add(ALL)
+    // core's one rule for raw SQL, as the Prisma adapter follows it: provably read-only changes
+    // nothing; a write whose tables are all named changes those; anything else, everything
+    const effect = rawWriteEffect(text, (identifier) => engine.names.resolve(identifier).models)
+    models =
+      effect === null ? new Set() : effect === undefined ? new Set([ALL]) : new Set(effect.written)
   } catch {
     models = new Set([ALL])
   }

@@ -116,4 +116,39 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
     await db.delete(users).where(eq(users.id, 2))
     expect(await count()).toBe(1)
   })
+
+  it('every MySQL raw write form invalidates what it writes (or everything, when it cannot name it)', async () => {
+    await pool.query(
+      'create table people (id bigint unsigned auto_increment primary key, name varchar(100) not null)',
+    )
+    await pool.query("insert into people (name) values ('ann'), ('ben')")
+    const people = mysqlTable('people', {
+      id: serial('id').primaryKey(),
+      name: varchar('name', { length: 100 }).notNull(),
+    })
+    const read = () => db.select().from(people).orderBy(people.id)
+    const forms = [
+      "UPDATE IGNORE people SET name = 'a1' WHERE id = 1",
+      "UPDATE LOW_PRIORITY people SET name = 'a2' WHERE id = 1",
+      "INSERT people (name) VALUES ('b1')",
+      "INSERT people SET name = 'b2'",
+      "INSERT LOW_PRIORITY IGNORE INTO people (name) VALUES ('b3')",
+      "INSERT HIGH_PRIORITY people (name) VALUES ('b4')",
+      "REPLACE people SET id = 1, name = 'c1'",
+      "REPLACE LOW_PRIORITY INTO people (id, name) VALUES (1, 'c2')",
+      "DELETE QUICK IGNORE FROM people WHERE name = 'b1'",
+      // multi-table forms: the tables are not named exactly, so everything is invalidated
+      "UPDATE people p, people q SET p.name = 'd1' WHERE p.id = q.id AND p.id = 1",
+      "DELETE p FROM people p WHERE p.name = 'b2'",
+      "/* comment */ UPDATE `people` SET name = 'e1' WHERE id = 1",
+    ]
+    for (const text of forms) {
+      await read()
+      const hits = db.$cache.stats().hits
+      await read()
+      expect(db.$cache.stats().hits, text).toBe(hits + 1)
+      await db.execute(sql.raw(text))
+      expect(await read(), text).toEqual(await raw.select().from(people).orderBy(people.id))
+    }
+  })
 })

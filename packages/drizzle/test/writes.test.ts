@@ -1,3 +1,4 @@
+import { rawWriteEffect } from '@querycache/core/adapter'
 import { and, eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { targets, useDatabase } from './support/setup.js'
@@ -142,6 +143,19 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
     await afterWrite(titles, () => raw(statement))
     await users()
     // both reads missed after the unattributable statement
+    expect(ctx.cache.stats().misses).toBe(before + 2 + 1)
+  })
+
+  it('raw SQL it cannot prove read-only invalidates everything, by the rule the Prisma adapter follows', async () => {
+    // core's rawWriteEffect: neither provably read-only nor a write with named tables. The same
+    // statement through the Prisma adapter invalidates every model (its invalidation.test.ts)
+    const statement = 'create index if not exists posts_title_qc on posts (title)'
+    expect(rawWriteEffect(statement, () => ['posts'])).toBeUndefined()
+    const users = () => ctx.db.select().from(ctx.h.t.users)
+    await users()
+    const before = ctx.cache.stats().misses
+    await afterWrite(titles, () => raw(statement))
+    await users()
     expect(ctx.cache.stats().misses).toBe(before + 2 + 1)
   })
 

@@ -47,6 +47,19 @@ describe.each(PROVIDERS)('%s', (provider) => {
     })
   })
 
+  test('raw SQL it cannot prove read-only invalidates everything (the Drizzle adapter follows the same rule)', async () => {
+    const blog = await openBlog(provider)
+    const unrelated = () => blog.prisma.tag.findMany()
+    await unrelated()
+    await unrelated()
+    const misses = blog.cache.stats().misses
+    await blog.prisma.$executeRawUnsafe(
+      'CREATE INDEX IF NOT EXISTS posts_title_qc ON posts (title)',
+    )
+    await unrelated()
+    expect(blog.cache.stats().misses).toBe(misses + 1)
+  })
+
   test("a failed write still invalidates (it may have committed) and throws Prisma's error", async () => {
     const blog = await openBlog(provider)
     await blog.prisma.user.findMany()

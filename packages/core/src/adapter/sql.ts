@@ -67,15 +67,29 @@ export interface SqlWrites {
 const READ_ONLY_START =
   /^\s*(?:\(\s*)*(?:select|with|values|table|show|explain|describe|desc|pragma|set|reset|begin|start\s+transaction|commit|end|rollback|savepoint|release|listen|unlisten|notify|prepare|deallocate|discard|fetch|close|declare|move|analyze|checkpoint)\b/i
 
+// MySQL/MariaDB statement modifiers, which come before the table name
+const INSERT_MODIFIERS = String.raw`(?:(?:low_priority|delayed|high_priority|ignore)\s+)*`
+const UPDATE_MODIFIERS = String.raw`(?:(?:low_priority|ignore)\s+)*`
+const DELETE_MODIFIERS = String.raw`(?:(?:low_priority|quick|ignore)\s+)*`
+// a word that can follow INSERT/REPLACE but is not a table name
+const NOT_A_TABLE = String.raw`(?!(?:into|select|values|value|set|default)\b)`
+
 const TARGETS: RegExp[] = [
-  new RegExp(String.raw`\binsert\s+(?:or\s+\w+\s+)?(?:ignore\s+)?into\s+(${QUALIFIED})`, 'gi'),
-  new RegExp(String.raw`\breplace\s+into\s+(${QUALIFIED})`, 'gi'),
-  new RegExp(String.raw`\bmerge\s+into\s+(${QUALIFIED})`, 'gi'),
+  // SQLite INSERT OR …; MySQL modifiers, and INTO optional (INSERT t (…) VALUES, INSERT t SET …)
   new RegExp(
-    String.raw`(?<!\bfor\s+(?:no\s+key\s+)?)(?<!\bon\s+)(?<!\bdo\s+)(?<!\bkey\s+)\bupdate\s+(?:or\s+\w+\s+)?(?:only\s+)?(${QUALIFIED})(?:\s+(?:as\s+)?${IDENT})?\s+set\b`,
+    String.raw`\binsert\s+(?:or\s+\w+\s+)?${INSERT_MODIFIERS}(?:into\s+)?${NOT_A_TABLE}(${QUALIFIED})`,
     'gi',
   ),
-  new RegExp(String.raw`\bdelete\s+from\s+(?:only\s+)?(${QUALIFIED})`, 'gi'),
+  new RegExp(
+    String.raw`(?<!\bor\s+)\breplace\s+(?:(?:low_priority|delayed)\s+)?(?:into\s+)?${NOT_A_TABLE}(${QUALIFIED})`,
+    'gi',
+  ),
+  new RegExp(String.raw`\bmerge\s+into\s+(${QUALIFIED})`, 'gi'),
+  new RegExp(
+    String.raw`(?<!\bfor\s+(?:no\s+key\s+)?)(?<!\bon\s+)(?<!\bdo\s+)(?<!\bkey\s+)\bupdate\s+(?:or\s+\w+\s+)?${UPDATE_MODIFIERS}(?:only\s+)?(${QUALIFIED})(?:\s+(?:as\s+)?${IDENT})?\s+set\b`,
+    'gi',
+  ),
+  new RegExp(String.raw`\bdelete\s+${DELETE_MODIFIERS}from\s+(?:only\s+)?(${QUALIFIED})`, 'gi'),
   new RegExp(
     String.raw`\b(?:alter|drop)\s+(?:table|view|materialized\s+view)\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})`,
     'gi',
@@ -85,6 +99,7 @@ const TARGETS: RegExp[] = [
     'gi',
   ),
 ]
+const TRUNCATE_ONE = new RegExp(String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?${QUALIFIED}`, 'i')
 const TRUNCATE = new RegExp(
   String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?(${QUALIFIED}(?:\s*,\s*(?:only\s+)?${QUALIFIED})*)`,
   'gi',
@@ -108,14 +123,33 @@ export function sqlWrites(sqlText: string): SqlWrites {
   }
   tables.push(...truncated)
   // MySQL multi-table DELETE t1, t2 FROM …, UPDATE t1 JOIN t2 SET …: be conservative
-  if (/\bdelete\s+(?!from\b)/i.test(text) || /\bupdate\s+[^;]*?\bjoin\b[^;]*?\bset\b/i.test(text)) {
+  if (
+    new RegExp(
+      String.raw`\bdelete\s+${DELETE_MODIFIERS}(?!(?:from|low_priority|quick|ignore)\b)`,
+      'i',
+    ).test(text) ||
+    /\bupdate\s+[^;]*?\bjoin\b[^;]*?\bset\b/i.test(text) ||
+    // MySQL multi-table UPDATE t1, t2 SET …
+    new RegExp(
+      String.raw`\bupdate\s+${UPDATE_MODIFIERS}${QUALIFIED}(?:\s+(?:as\s+)?${IDENT})?\s*,`,
+      'i',
+    ).test(text)
+  ) {
     unknown = true
   }
   for (const statement of splitStatements(text)) {
     if (statement.trim() === '') continue
     if (READ_ONLY_START.test(statement)) continue
     readOnly = false
-    if (/^\s*(?:insert|update|delete|replace|merge|truncate|refresh)\b/i.test(statement)) continue
+    if (/^\s*(?:insert|update|delete|replace|merge|truncate|refresh)\b/i.test(statement)) {
+      // a write whose table the reader cannot find must never count as no write
+      if (
+        !TARGETS.some((re) => new RegExp(re.source, 'i').test(statement)) &&
+        !TRUNCATE_ONE.test(statement)
+      )
+        unknown = true
+      continue
+    }
     if (
       /^\s*create\s+(?:temp|temporary|unique\s+)?(?:table|index|sequence|type|schema|extension|unique)\b/i.test(
         statement,
