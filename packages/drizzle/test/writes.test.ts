@@ -132,30 +132,27 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
     expect(after).toEqual(['hello', 'draft', 'interp'])
   })
 
-  it('raw SQL that cannot be attributed invalidates everything', async () => {
-    const statement =
+  // core's rawWriteEffect, the rule the Prisma adapter follows too (its invalidation.test.ts):
+  // a statement not provably read-only whose tables are not all named invalidates everything
+  it.each([
+    [
+      'raw SQL that cannot be attributed invalidates everything',
       kind === 'pg'
         ? `do $$ begin insert into posts(author_id, title) values (2, 'anon'); end $$`
-        : `reindex`
-    const users = () => ctx.db.select().from(ctx.h.t.users)
-    await users()
-    const before = ctx.cache.stats().misses
-    await afterWrite(titles, () => raw(statement))
-    await users()
-    // both reads missed after the unattributable statement
-    expect(ctx.cache.stats().misses).toBe(before + 2 + 1)
-  })
-
-  it('raw SQL it cannot prove read-only invalidates everything, by the rule the Prisma adapter follows', async () => {
-    // core's rawWriteEffect: neither provably read-only nor a write with named tables. The same
-    // statement through the Prisma adapter invalidates every model (its invalidation.test.ts)
-    const statement = 'create index if not exists posts_title_qc on posts (title)'
+        : `reindex`,
+    ],
+    [
+      'raw SQL it cannot prove read-only invalidates everything',
+      'create index if not exists posts_title_qc on posts (title)',
+    ],
+  ])('%s', async (_, statement) => {
     expect(rawWriteEffect(statement, () => ['posts'])).toBeUndefined()
     const users = () => ctx.db.select().from(ctx.h.t.users)
     await users()
     const before = ctx.cache.stats().misses
     await afterWrite(titles, () => raw(statement))
     await users()
+    // both reads missed after the statement
     expect(ctx.cache.stats().misses).toBe(before + 2 + 1)
   })
 
