@@ -32,10 +32,18 @@ export class TableNames {
   /** Called once for every table object seen for the first time. */
   onTable: ((table: Table) => void) | undefined
 
+  /** MySQL: the connection's database, so `shop.users` on database `shop` is `users`. */
+  currentSchema: string | undefined
+
   constructor(readonly family: DialectFamily) {}
 
   model(schema: string | undefined, name: string): string {
-    return tableDependency(name, this.family === 'pg' ? 'postgresql' : this.family, schema)
+    return tableDependency(
+      name,
+      this.family === 'pg' ? 'postgresql' : this.family,
+      schema,
+      this.currentSchema,
+    )
   }
 
   /** The model of a Drizzle table (an alias resolves to the table it aliases); registers it. */

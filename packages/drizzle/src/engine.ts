@@ -15,7 +15,14 @@ import {
 import { is, Table } from 'drizzle-orm'
 import { ALL, type DialectFamily, readDependencies, TableNames, writeTargets } from './analyze.js'
 import { makeFacade } from './facade.js'
-import { deriveName, entityKind, foreignKeysOf, mayDelete, setsKeyColumn } from './introspect.js'
+import {
+  currentDatabase,
+  deriveName,
+  entityKind,
+  foreignKeysOf,
+  mayDelete,
+  setsKeyColumn,
+} from './introspect.js'
 import type {
   DrizzleCacheOptions,
   DrizzleQueryCache,
@@ -74,6 +81,7 @@ export class Engine {
       )
     }
     this.names = new TableNames(this.family)
+    if (this.family === 'mysql') this.names.currentSchema = currentDatabase(dbRecord.session)
     this.names.onTable = (table) => this.learnForeignKeys(table)
     this.cache =
       options.cache instanceof QueryCache ? options.cache : createQueryCache(options.cache ?? {})

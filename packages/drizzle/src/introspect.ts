@@ -107,6 +107,18 @@ export function deriveName(session: Record<string, any> | undefined): string {
   return 'default'
 }
 
+/** The database a mysql2 client (pool or connection) works in, when its settings say. */
+export function currentDatabase(session: Record<string, any> | undefined): string | undefined {
+  const client = session?.client
+  try {
+    const c =
+      client?.config?.connectionConfig ?? client?.pool?.config?.connectionConfig ?? client?.config
+    return typeof c?.database === 'string' && c.database !== '' ? c.database : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Anything but a plain INSERT may delete rows or change keys (an upsert may update them). */
 export function mayDelete(sqlText: string): boolean {
   return !/^\s*insert\b/i.test(sqlText) || /\bon\s+(?:conflict|duplicate\s+key)\b/i.test(sqlText)

@@ -141,6 +141,9 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
       "UPDATE people p, people q SET p.name = 'd1' WHERE p.id = q.id AND p.id = 1",
       "DELETE p FROM people p WHERE p.name = 'b2'",
       "/* comment */ UPDATE `people` SET name = 'e1' WHERE id = 1",
+      // qualified with the connection's own database: the same table
+      `UPDATE \`${database}\`.\`people\` SET name = 'f1' WHERE id = 1`,
+      `INSERT INTO ${database}.people (name) VALUES ('f2')`,
     ]
     for (const text of forms) {
       await read()
@@ -150,5 +153,24 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
       await db.execute(sql.raw(text))
       expect(await read(), text).toEqual(await raw.select().from(people).orderBy(people.id))
     }
+  })
+
+  it('a read naming a table qualified with the current database depends on that table', async () => {
+    const people = mysqlTable('people', {
+      id: serial('id').primaryKey(),
+      name: varchar('name', { length: 100 }).notNull(),
+    })
+    const count = () =>
+      db
+        .select({ n: sql<number>`(select count(*) from ${sql.raw(`\`${database}\`.people`)})` })
+        .from(users)
+        .limit(1)
+    await count()
+    const hits = db.$cache.stats().hits
+    const [before] = await count()
+    expect(db.$cache.stats().hits).toBe(hits + 1)
+    await db.insert(people).values({ name: 'g1' })
+    const [after] = await count()
+    expect(Number(after.n)).toBe(Number(before.n) + 1)
   })
 })

@@ -16,11 +16,14 @@ export function tableDependency(
   table: string,
   dialect: 'postgresql' | 'sqlite' | 'mysql' | (string & {}),
   schema?: string | undefined,
+  /** The connection's current database (MySQL) or schema: a qualifier naming it is the default. */
+  currentSchema?: string | undefined,
 ): string {
   const isDefault =
     schema === undefined ||
     (dialect === 'postgresql' && schema === 'public') ||
-    (dialect === 'sqlite' && schema.toLowerCase() === 'main')
+    (dialect === 'sqlite' && schema.toLowerCase() === 'main') ||
+    (currentSchema !== undefined && schema.toLowerCase() === currentSchema.toLowerCase())
   const full = isDefault ? table : `${schema}.${table}`
   return dialect === 'sqlite' || dialect === 'mysql' ? full.toLowerCase() : full
 }
