@@ -123,6 +123,40 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
     expect(again.after).toEqual(['raw'])
   })
 
+  // every write form of the dialect, through raw SQL: a cached read, the write, a fresh read
+  const forms: Record<string, [string, string][]> = {
+    pg: [
+      [
+        'MERGE',
+        "MERGE INTO posts p USING (SELECT 1 AS id) s ON p.id = s.id WHEN MATCHED THEN UPDATE SET title = 'merged'",
+      ],
+      [
+        'a writable CTE',
+        "WITH changed AS (UPDATE posts SET title = 'cte' WHERE id = 1 RETURNING id) SELECT count(*) FROM changed",
+      ],
+      ['TRUNCATE of a list, CASCADE', 'TRUNCATE TABLE ONLY comments, posts CASCADE'],
+      ['COPY … FROM', 'COPY posts (author_id, title) FROM PROGRAM \'printf "2\\tcopied\\n"\''],
+    ],
+    sqlite: [
+      [
+        'INSERT OR REPLACE',
+        "INSERT OR REPLACE INTO posts (id, author_id, title) VALUES (1, 1, 'r1')",
+      ],
+      ['REPLACE', "REPLACE INTO posts (id, author_id, title) VALUES (1, 1, 'r2')"],
+      [
+        'UPSERT',
+        "INSERT INTO posts (id, author_id, title) VALUES (1, 1, 'u') ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+      ],
+      ['UPDATE OR IGNORE', "UPDATE OR IGNORE posts SET title = 'oi' WHERE id = 1"],
+    ],
+  }
+  it.each(forms[kind] ?? [])('raw %s invalidates what it writes', async (_, statement) => {
+    const { after } = await afterWrite(titles, () => raw(statement))
+    const { posts } = ctx.h.t
+    const truth = await ctx.raw.select({ title: posts.title }).from(posts).orderBy(posts.id)
+    expect(after).toEqual(truth.map((r: { title: string }) => r.title))
+  })
+
   it('raw SQL writes through sql`` with interpolated tables', async () => {
     const { posts } = ctx.h.t
     const run = (q: unknown) => (kind === 'pg' ? ctx.db.execute(q) : ctx.db.run(q))
