@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, inArray, relations, sql } from 'drizzle-orm'
 import {
   bigint,
   datetime,
@@ -172,5 +172,78 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
     await db.insert(people).values({ name: 'g1' })
     const [after] = await count()
     expect(Number(after.n)).toBe(Number(before.n) + 1)
+  })
+
+  it('joins, relational queries (mode: planetscale) and transactions cache and invalidate', async () => {
+    await pool.query(
+      'create table authors (id bigint unsigned auto_increment primary key, name varchar(100) not null)',
+    )
+    await pool.query(`create table books (id bigint unsigned auto_increment primary key,
+      author_id bigint unsigned not null, title varchar(100) not null,
+      foreign key (author_id) references authors(id) on delete cascade)`)
+    await pool.query("insert into authors (name) values ('le guin'), ('lem')")
+    await pool.query(
+      "insert into books (author_id, title) values (1, 'dispossessed'), (2, 'solaris')",
+    )
+    const authors = mysqlTable('authors', {
+      id: serial('id').primaryKey(),
+      name: varchar('name', { length: 100 }).notNull(),
+    })
+    const books = mysqlTable('books', {
+      id: serial('id').primaryKey(),
+      // the foreign key as the database has it: its cascade is followed from this declaration
+      authorId: bigint('author_id', { mode: 'number', unsigned: true })
+        .notNull()
+        .references(() => authors.id, { onDelete: 'cascade' }),
+      title: varchar('title', { length: 100 }).notNull(),
+    })
+    const authorsRelations = relations(authors, ({ many }) => ({ books: many(books) }))
+    const booksRelations = relations(books, ({ one }) => ({
+      author: one(authors, { fields: [books.authorId], references: [authors.id] }),
+    }))
+    const schema = { authors, books, authorsRelations, booksRelations }
+    // MariaDB has no LATERAL: Drizzle's relational queries need mode 'planetscale' there
+    const lib = withQueryCache(drizzle({ client: pool, schema, mode: 'planetscale' }), {
+      cache: createQueryCache({ namespace: uniqueNamespace('mysql-rqb') }),
+    }) as any
+    const plain = drizzle({ client: pool, schema, mode: 'planetscale' }) as any
+    const reads: [string, (d: any) => Promise<unknown>][] = [
+      [
+        'join',
+        (d) =>
+          d
+            .select({ title: books.title, author: authors.name })
+            .from(books)
+            .innerJoin(authors, eq(books.authorId, authors.id))
+            .orderBy(books.id),
+      ],
+      [
+        'relational with',
+        (d) => d.query.authors.findMany({ with: { books: true }, orderBy: authors.id }),
+      ],
+      ['$count', (d) => d.$count(books)],
+    ]
+    const writes: [string, () => Promise<unknown>][] = [
+      [
+        'update the joined table',
+        () => lib.update(authors).set({ name: 'ursula' }).where(eq(authors.id, 1)),
+      ],
+      [
+        'insert in a transaction',
+        () => lib.transaction((tx: any) => tx.insert(books).values({ authorId: 2, title: 'eden' })),
+      ],
+      ['cascading delete', () => lib.delete(authors).where(eq(authors.id, 2))],
+    ]
+    for (const [writeName, write] of writes) {
+      for (const [readName, read] of reads) {
+        await read(lib)
+        const hits = lib.$cache.stats().hits
+        await read(lib)
+        expect(lib.$cache.stats().hits, `${readName} is cached`).toBe(hits + 1)
+      }
+      await write()
+      for (const [readName, read] of reads)
+        expect(await read(lib), `${readName} after ${writeName}`).toEqual(await read(plain))
+    }
   })
 })
