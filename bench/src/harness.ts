@@ -187,3 +187,7 @@ export async function interleaved(
     }
   })
 }
+
+export function round(n: number, digits = 2): number {
+  return Number(n.toFixed(digits))
+}

@@ -17,6 +17,7 @@ import {
   find,
   interleaved,
   overheadPercent,
+  round,
   type Sample,
   type SuiteResult,
   sideBySide,
@@ -24,11 +25,12 @@ import {
   type Target,
   target,
 } from '../harness.js'
-import { HIT_GOAL, MISS_METHOD, round } from './prisma.js'
+import { HIT_GOAL, MISS_METHOD } from './prisma.js'
 import {
   fromNearMemory,
   hitsAndMisses,
   NEAR_NOTE,
+  nearCacheFigures,
   nearCacheOn,
   sameData,
   storedEntry,
@@ -288,37 +290,23 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         speedup(find(sample, group, 'querycache hit (redis)'), uncached),
       )
       facts[`${P} ${name}: memory miss overhead (%)`] = round(missPct)
-      const nearHit = find(sample, group, 'querycache hit (near cache, Redis behind)')
-      // the target compares the two hits interleaved, call by call, so drift hits both alike
-      const nearGroup = `${group}, near cache vs memory`
-      const nearVsMemory = await fromNearMemory(
-        near.$cache,
-        () => read(near, s),
-        () =>
-          interleaved(
-            nearGroup,
-            {
-              'memory hit': { fn: () => read(memory, s) },
-              'near cache hit': { fn: () => read(near, s) },
-            },
-            2000,
-          ),
-      )
-      samples.push(...nearVsMemory)
-      facts[`${P} ${name}: near cache hit speedup`] = round(speedup(nearHit, uncached))
-      facts[`${P} ${name}: near cache hit vs redis hit`] = round(
-        speedup(nearHit, find(sample, group, 'querycache hit (redis)')),
-      )
-      targets.push(
-        target(
-          `Drizzle ${P}: near cache hit vs memory hit, ${name}`,
-          find(nearVsMemory, nearGroup, 'near cache hit').p50 /
-            find(nearVsMemory, nearGroup, 'memory hit').p50,
-          1.3,
-          '×',
-          true,
-        ),
-      )
+      const nearFigures = await nearCacheFigures({
+        orm: 'Drizzle',
+        provider: P,
+        query: name,
+        group,
+        facts,
+        cache: near.$cache,
+        near: () => read(near, s),
+        memory: () => read(memory, s),
+        sideBySide: {
+          nearHit: find(sample, group, 'querycache hit (near cache, Redis behind)'),
+          uncached,
+          redisHit: find(sample, group, 'querycache hit (redis)'),
+        },
+      })
+      samples.push(...nearFigures.samples)
+      targets.push(nearFigures.target)
       const floorSample = find(sample, group, 'floor: Drizzle, driver answering from memory')
       facts[`${P} ${name}: best speedup any cache behind Drizzle could reach (uncached / floor)`] =
         round(speedup(floorSample, uncached))

@@ -9,6 +9,7 @@ import {
   interleaved,
   overheadPercent,
   progress,
+  round,
   type Sample,
   type SuiteResult,
   sideBySide,
@@ -23,6 +24,7 @@ import {
   fromNearMemory,
   hitsAndMisses,
   NEAR_NOTE,
+  nearCacheFigures,
   nearCacheOn,
   sameData,
   storedEntry,
@@ -185,37 +187,23 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         speedup(find(s, group, 'redis hit'), uncached),
       )
       facts[`${P} ${name}: memory miss overhead (%)`] = round(missPct)
-      const nearHit = find(s, group, 'near cache hit (Redis behind)')
-      // the target compares the two hits interleaved, call by call, so drift hits both alike
-      const nearGroup = `${group}, near cache vs memory`
-      const nearVsMemory = await fromNearMemory(
-        near.$cache,
-        () => read(near),
-        () =>
-          interleaved(
-            nearGroup,
-            {
-              'memory hit': { fn: () => read(memory) },
-              'near cache hit': { fn: () => read(near) },
-            },
-            2000,
-          ),
-      )
-      samples.push(...nearVsMemory)
-      facts[`${P} ${name}: near cache hit speedup`] = round(speedup(nearHit, uncached))
-      facts[`${P} ${name}: near cache hit vs redis hit`] = round(
-        speedup(nearHit, find(s, group, 'redis hit')),
-      )
-      targets.push(
-        target(
-          `Prisma ${P}: near cache hit vs memory hit, ${name}`,
-          find(nearVsMemory, nearGroup, 'near cache hit').p50 /
-            find(nearVsMemory, nearGroup, 'memory hit').p50,
-          1.3,
-          '×',
-          true,
-        ),
-      )
+      const nearFigures = await nearCacheFigures({
+        orm: 'Prisma',
+        provider: P,
+        query: name,
+        group,
+        facts,
+        cache: near.$cache,
+        near: () => read(near),
+        memory: () => read(memory),
+        sideBySide: {
+          nearHit: find(s, group, 'near cache hit (Redis behind)'),
+          uncached,
+          redisHit: find(s, group, 'redis hit'),
+        },
+      })
+      samples.push(...nearFigures.samples)
+      targets.push(nearFigures.target)
       const floorSample = find(s, group, 'floor: Prisma, $extends hook answering at once')
       facts[
         `${P} ${name}: best speedup any Prisma cache extension could reach (uncached / floor)`
@@ -277,8 +265,4 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
     await base.$disconnect().catch(() => {})
     await db.drop()
   }
-}
-
-export function round(n: number, digits = 2): number {
-  return Number(n.toFixed(digits))
 }

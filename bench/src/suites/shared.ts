@@ -1,5 +1,6 @@
 import { createQueryCache, type QueryCache, type StoreDriver } from '@querycache/core'
 import type { BenchRedis } from '../fixtures.js'
+import { find, interleaved, round, type Sample, speedup, type Target, target } from '../harness.js'
 
 /** Equal data, compared through a JSON form that keeps bigint, Date, Decimal and Buffer apart. */
 export function sameData(a: unknown, b: unknown): boolean {
@@ -81,3 +82,40 @@ export async function fromNearMemory<T>(
 
 export const NEAR_NOTE =
   '"near cache hit" is querycache with `nearCache: true` in front of the bench\'s Redis, every hit answered from process memory (the run fails if the near cache was emptied or answered nothing during a measurement). Its target compares it with a memory-store hit call by call, interleaved (groups "…, near cache vs memory"). Every timed loop yields to the event loop every 50 iterations, untimed, as a server does between requests: hits do no I/O, and without it nothing else (the near cache\'s channel included) would run for seconds.'
+
+/**
+ * The near cache's figures for one query, both ORMs alike: its speed-up and its ratio to a Redis
+ * hit from the side-by-side group, and the target (≤ 1.3× a memory hit) from the two hits timed
+ * call by call, interleaved, so drift hits both alike.
+ */
+export async function nearCacheFigures(o: {
+  orm: 'Prisma' | 'Drizzle'
+  provider: string
+  query: string
+  group: string
+  facts: Record<string, string | number>
+  cache: QueryCache
+  near: () => Promise<unknown>
+  memory: () => Promise<unknown>
+  sideBySide: { nearHit: Sample; uncached: Sample; redisHit: Sample }
+}): Promise<{ samples: Sample[]; target: Target }> {
+  const group = `${o.group}, near cache vs memory`
+  const samples = await fromNearMemory(o.cache, o.near, () =>
+    interleaved(group, { 'memory hit': { fn: o.memory }, 'near cache hit': { fn: o.near } }, 2000),
+  )
+  const { nearHit, uncached, redisHit } = o.sideBySide
+  const prefix = `${o.provider} ${o.query}`
+  o.facts[`${prefix}: near cache hit speedup`] = round(speedup(nearHit, uncached))
+  o.facts[`${prefix}: near cache hit vs redis hit`] = round(speedup(nearHit, redisHit))
+  const ratio = find(samples, group, 'near cache hit').p50 / find(samples, group, 'memory hit').p50
+  return {
+    samples,
+    target: target(
+      `${o.orm} ${o.provider}: near cache hit vs memory hit, ${o.query}`,
+      ratio,
+      1.3,
+      '×',
+      true,
+    ),
+  }
+}
