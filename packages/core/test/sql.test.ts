@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   isLockingRead,
+  rawWriteEffect,
   splitSqlIdentifier,
+  sqlReadings,
   sqlWrites,
-  stripSqlLiterals,
 } from '../src/adapter/index.js'
 
 describe('sqlWrites', () => {
@@ -66,19 +67,72 @@ describe('sqlWrites', () => {
     expect(sqlWrites(text)).toMatchObject({ unknown: true, writes: true, readOnly: false })
   })
 
-  it('a keyword inside a literal only ever adds a name', () => {
-    expect(sqlWrites("SELECT 'delete from users'").tables).toEqual(['users'])
+  it('keywords inside literals and comments are not statements', () => {
+    expect(sqlWrites("SELECT 'delete from users' -- update posts set x = 1")).toMatchObject({
+      tables: [],
+      readOnly: true,
+    })
   })
 })
 
-describe('stripSqlLiterals', () => {
-  it('empties literals, and leaves text with backslashes alone (quotes may pair differently)', () => {
-    expect(stripSqlLiterals("SELECT 'it''s; delete from x', $b$ drop table y $b$")).toBe(
-      "SELECT '', ''",
-    )
-    const escaped = "UPDATE t SET a = E'x\\'y', b = 'z'; DELETE FROM users WHERE n = 'q'"
-    expect(stripSqlLiterals(escaped)).toBe(escaped)
-    expect(sqlWrites(stripSqlLiterals(escaped)).tables).toContain('users')
+// What each form hides or shows, per dialect: `users` when the UPDATE after it runs (a write the
+// reader must see), `null` when the database runs no write (the text is a read or a syntax error).
+const TAIL = "; UPDATE users SET name = 'x'"
+describe.each<[string, Record<'postgresql' | 'mysql' | 'sqlite', 'users' | null>]>([
+  // an apostrophe in a comment must not open a literal that swallows the next statement
+  ["SELECT 1 -- it's\n", { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  ["SELECT 1 /* it's */", { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  // `#` is a comment in MySQL only
+  ["SELECT 1 # it's\n", { postgresql: null, mysql: 'users', sqlite: null }],
+  ['SELECT 1 # ; DELETE FROM posts\n', { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  // MySQL: `--` is a comment only before whitespace; 1--1 is 1 - -1
+  ['SELECT 1--1', { postgresql: null, mysql: 'users', sqlite: null }],
+  // quoted identifiers (and MySQL "…" strings) may hold quotes and semicolons
+  ["SELECT `it's; x`", { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  ['SELECT "it\'s; x"', { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  ["SELECT [it's; x]", { postgresql: null, mysql: null, sqlite: 'users' }],
+  // a `--` or `;` inside a literal is data
+  ["SELECT '--'", { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
+  ["SELECT $$ it's; $$", { postgresql: 'users', mysql: null, sqlite: null }],
+  // PostgreSQL block comments nest; MySQL's and SQLite's do not
+  ["SELECT 1 /* a /* b */ it's */", { postgresql: 'users', mysql: null, sqlite: null }],
+  // MySQL runs the body of /*! … */
+  ['/*!50001 DELETE FROM users */ SELECT 1', { postgresql: null, mysql: 'users', sqlite: null }],
+])('%j then an UPDATE', (head, expected) => {
+  it.each(['postgresql', 'mysql', 'sqlite'] as const)('%s', (dialect) => {
+    const text = head.startsWith('/*!') ? head : head + TAIL
+    const found = rawWriteEffect(text, (id) => [id], dialect)
+    if (expected[dialect] === null) expect(found).toBeNull()
+    else expect([...(found?.written ?? ['<everything>'])]).toContain(expected[dialect])
+  })
+  it('without a dialect, as every dialect could read it', () => {
+    const text = head.startsWith('/*!') ? head : head + TAIL
+    const anyWrites = Object.values(expected).some((t) => t !== null)
+    const found = rawWriteEffect(text, (id) => [id])
+    if (anyWrites) expect(found).not.toBeNull()
+  })
+})
+
+describe('settings the reader cannot see: every reading counts', () => {
+  // with backslash escapes (MySQL's default, PostgreSQL's E'…') the literal ends at the last
+  // quote; with NO_BACKSLASH_ESCAPES / standard strings it ends at \' and the UPDATE runs
+  it.each([
+    ['mysql', "SELECT 'a\\'; UPDATE users SET name = 1 -- '"],
+    ['postgresql', "SELECT 'a\\'; UPDATE users SET name = 1 -- '"],
+  ])('%s: %s', (dialect, text) => {
+    expect(sqlReadings(text, dialect).length).toBeGreaterThan(1)
+    expect(sqlWrites(text, dialect).tables).toEqual(['users'])
+  })
+  it("PostgreSQL's E'…' always has backslash escapes", () => {
+    expect(sqlWrites("SELECT E'a\\'; UPDATE users SET name = 1 -- '", 'postgresql')).toMatchObject({
+      tables: [],
+      readOnly: true,
+    })
+  })
+  it('SQLite has no backslash escapes: one reading', () => {
+    expect(sqlReadings("SELECT 'a\\'; UPDATE users SET name = 1", 'sqlite')).toEqual([
+      ["SELECT ''", ' UPDATE users SET name = 1'],
+    ])
   })
 })
 
@@ -88,5 +142,7 @@ it('splitSqlIdentifier and isLockingRead', () => {
     { name: 'Posts', quoted: true },
   ])
   expect(isLockingRead('select 1 /* for update */')).toBe(false)
+  expect(isLockingRead("select 'for update'", 'postgresql')).toBe(false)
+  expect(isLockingRead('select * from t # for update', 'mysql')).toBe(false)
   expect(isLockingRead('select * from t for no key update')).toBe(true)
 })

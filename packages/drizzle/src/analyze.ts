@@ -3,8 +3,8 @@ import {
   SQL_IDENTIFIER,
   SQL_QUALIFIED_NAME,
   splitSqlIdentifier,
+  sqlReadings,
   sqlWrites,
-  stripSqlComments,
   tableDependency,
   UNKNOWN_READS,
 } from '@querycache/core/adapter'
@@ -35,15 +35,15 @@ export class TableNames {
   /** MySQL: the connection's database, so `shop.users` on database `shop` is `users`. */
   currentSchema: string | undefined
 
-  constructor(readonly family: DialectFamily) {}
+  /** The SQL dialect (`postgresql`, `sqlite`, `mysql`; `other`: read every known way). */
+  readonly dialect: string
+
+  constructor(readonly family: DialectFamily) {
+    this.dialect = family === 'pg' ? 'postgresql' : family
+  }
 
   model(schema: string | undefined, name: string): string {
-    return tableDependency(
-      name,
-      this.family === 'pg' ? 'postgresql' : this.family,
-      schema,
-      this.currentSchema,
-    )
+    return tableDependency(name, this.dialect, schema, this.currentSchema)
   }
 
   /** The model of a Drizzle table (an alias resolves to the table it aliases); registers it. */
@@ -208,7 +208,7 @@ export function readDependencies(root: unknown, names: TableNames): ReadDependen
   }
 
   walk(root)
-  for (const identifier of relationsNamedIn(skeleton)) {
+  for (const identifier of relationsNamedIn(skeleton, names.dialect)) {
     const bare = splitSqlIdentifier(identifier)
     if (bare.length === 1 && aliases.has(bare[0]!.name.toLowerCase())) continue
     const { models: found, known } = names.resolve(identifier)
@@ -239,10 +239,19 @@ function entityName(value: object): string | undefined {
 const IDENT = SQL_IDENTIFIER
 const QUALIFIED = SQL_QUALIFIED_NAME
 
-/** Identifiers of relations named after FROM / JOIN (and in comma lists after FROM) in SQL text. */
-function relationsNamedIn(text: string): string[] {
+/**
+ * Identifiers of relations named after FROM / JOIN (and in comma lists after FROM) in SQL text,
+ * outside literals and comments, in any of the dialect's readings.
+ */
+function relationsNamedIn(text: string, dialect: string): string[] {
   const out: string[] = []
-  const cleaned = stripSqlComments(text)
+  for (const statements of sqlReadings(text, dialect))
+    out.push(...relationsNamedInReading(statements.join(';')))
+  return [...new Set(out)]
+}
+
+function relationsNamedInReading(cleaned: string): string[] {
+  const out: string[] = []
   const re = new RegExp(String.raw`\b(?:from|join)\s+(${QUALIFIED})(\s*\()?`, 'gi')
   for (const m of cleaned.matchAll(re)) {
     if (m[2]) continue // a function call: generate_series(...), unnest(...)
@@ -273,7 +282,7 @@ export interface WriteTargets {
 
 /** The tables (as models) a SQL statement writes; see core's `sqlWrites`. */
 export function writeTargets(sqlText: string, names: TableNames): WriteTargets {
-  const found = sqlWrites(sqlText)
+  const found = sqlWrites(sqlText, names.dialect)
   const models = new Set<string>()
   for (const table of found.tables) for (const m of names.resolve(table).models) models.add(m)
   return { models, unknown: found.unknown, writes: found.writes }

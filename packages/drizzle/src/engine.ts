@@ -223,7 +223,7 @@ export class Engine {
       models.sort((a, b) => Number(b === first) - Number(a === first))
     const tables = models
     const bypass =
-      isLockingRead(sqlText) ||
+      isLockingRead(sqlText, this.names.dialect) ||
       Boolean(builder.config?.lockingClause) ||
       tables.some((m) => this.tableOptions.get(m) === false)
     // declared dependencies: any write of theirs changes this read; foreign-key actions: only

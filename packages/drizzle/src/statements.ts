@@ -18,7 +18,11 @@ export function hookRaw<T>(raw: T, query: unknown, engine: Engine, tx: TxState |
           engine.dialect.sqlToQuery((query as { getSQL(): unknown }).getSQL()).sql)
     // core's one rule for raw SQL, as the Prisma adapter follows it: provably read-only changes
     // nothing; a write whose tables are all named changes those; anything else, everything
-    const effect = rawWriteEffect(text, (identifier) => engine.names.resolve(identifier).models)
+    const effect = rawWriteEffect(
+      text,
+      (identifier) => engine.names.resolve(identifier).models,
+      engine.names.dialect,
+    )
     models =
       effect === null ? new Set() : effect === undefined ? new Set([ALL]) : new Set(effect.written)
   } catch {

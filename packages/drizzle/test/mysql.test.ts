@@ -141,6 +141,10 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
       "UPDATE people p, people q SET p.name = 'd1' WHERE p.id = q.id AND p.id = 1",
       "DELETE p FROM people p WHERE p.name = 'b2'",
       "/* comment */ UPDATE `people` SET name = 'e1' WHERE id = 1",
+      // comments: an apostrophe in one opens no literal; MySQL runs the body of /*! … */
+      "# it's\nUPDATE people SET name = 'e2' WHERE id = 1",
+      "-- it's\nUPDATE people SET name = 'e3' WHERE id = 1",
+      "/*! UPDATE people SET name = 'e4' WHERE id = 1 */",
       // qualified with the connection's own database: the same table
       `UPDATE \`${database}\`.\`people\` SET name = 'f1' WHERE id = 1`,
       `INSERT INTO ${database}.people (name) VALUES ('f2')`,

@@ -150,12 +150,20 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
       ['UPDATE OR IGNORE', "UPDATE OR IGNORE posts SET title = 'oi' WHERE id = 1"],
     ],
   }
-  it.each(forms[kind] ?? [])('raw %s invalidates what it writes', async (_, statement) => {
-    const { after } = await afterWrite(titles, () => raw(statement))
-    const { posts } = ctx.h.t
-    const truth = await ctx.raw.select({ title: posts.title }).from(posts).orderBy(posts.id)
-    expect(after).toEqual(truth.map((r: { title: string }) => r.title))
-  })
+  // an apostrophe in a comment must not open a literal that hides the write after it
+  const everywhere: [string, string][] = [
+    ["after a /* it's */ comment", "/* it's */ UPDATE posts SET title = 'c1' WHERE id = 1"],
+    ["after a -- it's comment", "-- it's\nUPDATE posts SET title = 'c2' WHERE id = 1"],
+  ]
+  it.each([...(forms[kind] ?? []), ...everywhere])(
+    'raw %s invalidates what it writes',
+    async (_, statement) => {
+      const { after } = await afterWrite(titles, () => raw(statement))
+      const { posts } = ctx.h.t
+      const truth = await ctx.raw.select({ title: posts.title }).from(posts).orderBy(posts.id)
+      expect(after).toEqual(truth.map((r: { title: string }) => r.title))
+    },
+  )
 
   it('raw SQL writes through sql`` with interpolated tables', async () => {
     const { posts } = ctx.h.t

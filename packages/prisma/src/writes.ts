@@ -123,8 +123,12 @@ function walkNested(graph: SchemaGraph, model: string, ops: Args, effect: Effect
  * cannot be told, everything). A table outside the data model cannot be vouched for: everything.
  */
 export function rawEffect(graph: SchemaGraph, sql: string): WriteEffect | undefined | null {
-  return rawWriteEffect(sql, (identifier) => {
-    const parts = splitSqlIdentifier(identifier)
-    return graph.tables.get(parts[parts.length - 1]!.name.toLowerCase())
-  })
+  return rawWriteEffect(
+    sql,
+    (identifier) => {
+      const parts = splitSqlIdentifier(identifier)
+      return graph.tables.get(parts[parts.length - 1]!.name.toLowerCase())
+    },
+    graph.provider,
+  )
 }

@@ -16,14 +16,14 @@ export type { ReadRequest } from './reads.js'
 export { readThrough } from './reads.js'
 export type { ForeignKey, ReferentialAction, RowChange } from './relations.js'
 export { RelationGraph } from './relations.js'
-export type { SqlIdentifierPart, SqlWrites } from './sql.js'
+export type { SqlDialect, SqlIdentifierPart, SqlWrites } from './sql.js'
 export {
   isLockingRead,
   SQL_IDENTIFIER,
   SQL_QUALIFIED_NAME,
   splitSqlIdentifier,
+  sqlDialectOf,
+  sqlReadings,
   sqlWrites,
-  stripSqlComments,
-  stripSqlLiterals,
 } from './sql.js'
 export { Invalidator, TransactionWrites } from './writes.js'

@@ -1,5 +1,5 @@
 import type { WriteEffect } from './dependencies.js'
-import { sqlWrites, stripSqlLiterals } from './sql.js'
+import { sqlWrites } from './sql.js'
 
 /**
  * The one rule for raw SQL, for every adapter: a statement the reader proves read-only changes
@@ -13,9 +13,10 @@ import { sqlWrites, stripSqlLiterals } from './sql.js'
 export function rawWriteEffect(
   sqlText: string,
   resolve: (identifier: string) => readonly string[] | undefined,
+  /** How the text is read (`postgresql`, `mysql`, `sqlite`…); unknown: every known way. */
+  dialect?: string,
 ): WriteEffect | undefined | null {
-  // keywords inside string literals are data
-  const found = sqlWrites(stripSqlLiterals(sqlText))
+  const found = sqlWrites(sqlText, dialect)
   if (found.unknown) return undefined
   if (!found.writes) return found.readOnly ? null : undefined
   const nodes = new Set<string>()

@@ -1,8 +1,12 @@
 /**
  * Reading raw SQL text, for the adapters' raw-statement invalidation: which tables a statement
- * writes, and whether it can be told at all. Dialect-neutral and conservative — a statement it
- * cannot place is `unknown`, and the caller then invalidates everything.
+ * writes, and whether it can be told at all. Conservative — a statement it cannot place is
+ * `unknown`, and the caller then invalidates everything. Literals, comments and statement ends
+ * are found by `sqlReadings` (sql-lex.ts), per dialect.
  */
+import { sqlReadings } from './sql-lex.js'
+
+export { type SqlDialect, sqlDialectOf, sqlReadings } from './sql-lex.js'
 
 /** One identifier as written: `t`, `"T"`, `` `t` ``, `[t]`. */
 export const SQL_IDENTIFIER = String.raw`(?:"(?:[^"]|"")*"|\x60(?:[^\x60]|\x60\x60)*\x60|\[[^\]]*\]|[A-Za-z_][\w$]*)`
@@ -11,24 +15,15 @@ const IDENT = SQL_IDENTIFIER
 export const SQL_QUALIFIED_NAME = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`
 const QUALIFIED = SQL_QUALIFIED_NAME
 
-export function stripSqlComments(text: string): string {
-  return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
-}
-
 /**
- * Replaces string literals ('…' and $tag$…$tag$) with empty ones, so keywords inside them are
- * not read as statements. Text with a backslash is returned unchanged: with backslash escapes
- * (MySQL strings, PostgreSQL E'…') quotes would pair up differently and could hide a statement.
+ * SELECT … FOR UPDATE / FOR SHARE (and MySQL's LOCK IN SHARE MODE): never served from a cache.
+ * True when any reading of the text locks.
  */
-export function stripSqlLiterals(text: string): string {
-  if (text.includes('\\')) return text
-  return text.replace(/\$(\w*)\$[\s\S]*?\$\1\$/gu, "''").replace(/'(?:[^']|'')*'/gu, "''")
-}
-
-/** SELECT … FOR UPDATE / FOR SHARE (and MySQL's LOCK IN SHARE MODE): never served from a cache. */
-export function isLockingRead(sqlText: string): boolean {
-  return /\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b|\block\s+in\s+share\s+mode\b/i.test(
-    stripSqlComments(sqlText),
+export function isLockingRead(sqlText: string, dialect?: string): boolean {
+  return sqlReadings(sqlText, dialect).some((statements) =>
+    /\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b|\block\s+in\s+share\s+mode\b/i.test(
+      statements.join(';'),
+    ),
   )
 }
 
@@ -108,11 +103,27 @@ const TRUNCATE = new RegExp(
 /**
  * The tables SQL text (possibly several statements) writes: INSERT INTO, UPDATE … SET, DELETE
  * FROM, TRUNCATE, ALTER/DROP TABLE, REPLACE INTO, MERGE INTO, REFRESH MATERIALIZED VIEW. Names
- * are found in the text as written (string literals included: a keyword inside one only adds a
- * name, it never hides one).
+ * are as written. Keywords in literals and comments are not read; where the dialect's settings
+ * allow several readings (see `sqlReadings`), the answer covers all of them: a table any reading
+ * names is named, and the text is read-only only if every reading is.
  */
-export function sqlWrites(sqlText: string): SqlWrites {
-  const text = stripSqlComments(sqlText)
+export function sqlWrites(sqlText: string, dialect?: string): SqlWrites {
+  const readings = sqlReadings(sqlText, dialect).map(writesOf)
+  if (readings.length === 1) return readings[0]!
+  const union = (pick: (w: SqlWrites) => string[]) => [...new Set(readings.flatMap(pick))]
+  return {
+    tables: union((w) => w.tables),
+    truncated: union((w) => w.truncated),
+    truncateCascades: readings.some((w) => w.truncateCascades),
+    unknown: readings.some((w) => w.unknown),
+    writes: readings.some((w) => w.writes),
+    readOnly: readings.every((w) => w.readOnly),
+  }
+}
+
+/** sqlWrites of one reading: statements with literals emptied and comments blanked. */
+function writesOf(statements: string[]): SqlWrites {
+  const text = statements.join(';\n')
   const tables: string[] = []
   const truncated: string[] = []
   let unknown = false
@@ -137,7 +148,7 @@ export function sqlWrites(sqlText: string): SqlWrites {
   ) {
     unknown = true
   }
-  for (const statement of splitStatements(text)) {
+  for (const statement of statements) {
     if (statement.trim() === '') continue
     if (READ_ONLY_START.test(statement)) continue
     readOnly = false
@@ -166,19 +177,4 @@ export function sqlWrites(sqlText: string): SqlWrites {
     writes: tables.length > 0 || unknown,
     readOnly: readOnly && tables.length === 0 && !unknown,
   }
-}
-
-function splitStatements(text: string): string[] {
-  // good enough for raw SQL written by hand: quotes and dollar-quoted bodies are skipped
-  const out: string[] = []
-  let current = ''
-  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\w*)\$[\s\S]*?\$\1\$|;|[^'";$]+|[$'"]/g
-  for (const m of text.matchAll(re)) {
-    if (m[0] === ';') {
-      out.push(current)
-      current = ''
-    } else current += m[0]
-  }
-  out.push(current)
-  return out
 }
