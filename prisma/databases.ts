@@ -7,20 +7,32 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
 import { PrismaLibSql } from '@prisma/adapter-libsql'
+import { PrismaMariaDb } from '@prisma/adapter-mariadb'
 import { PrismaPg } from '@prisma/adapter-pg'
+import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { PrismaClient as MysqlClient } from './generated/mysql/client.ts'
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts'
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts'
 
 export { Prisma } from './generated/sqlite/client.ts'
-/** Both generated clients have the same model API; tests are written against this type. */
+/**
+ * The generated clients have the same model API (MySQL's lacks `createManyAndReturn` and
+ * `updateManyAndReturn`, which Prisma does not offer there); tests are written against this type.
+ */
 export type BlogClient = SqliteClient
 
-export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
+export type Provider = 'sqlite' | 'postgresql' | 'mysql'
+
+export const POSTGRES_URL = process.env.DATABASE_URL?.startsWith('postgres')
+  ? process.env.DATABASE_URL
+  : 'postgresql://postgres@127.0.0.1:5432/test'
+/** A MySQL or MariaDB server (no database in the path: each fixture creates its own). */
+export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), 'migrations')
 
-export function migrationSql(provider: 'sqlite' | 'postgresql'): string {
+export function migrationSql(provider: Provider): string {
   const dir = join(migrations, provider)
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
@@ -30,7 +42,7 @@ export function migrationSql(provider: 'sqlite' | 'postgresql'): string {
 }
 
 export interface BlogDatabase {
-  provider: 'sqlite' | 'postgresql'
+  provider: Provider
   url: string
   /** A new PrismaClient on this database (caller disconnects it). */
   client(): BlogClient
@@ -80,10 +92,7 @@ export async function createPostgresDatabase(baseUrl = POSTGRES_URL): Promise<Bl
   return {
     provider: 'postgresql',
     url: url.toString(),
-    client: () =>
-      new PostgresClient({
-        adapter: new PrismaPg({ connectionString: url.toString() }),
-      }) as unknown as BlogClient,
+    client: () => connectBlogClient('postgresql', url.toString()),
     async exec(sql) {
       const c = new pg.Client({ connectionString: url.toString() })
       await c.connect()
@@ -102,17 +111,77 @@ export async function createPostgresDatabase(baseUrl = POSTGRES_URL): Promise<Bl
   }
 }
 
-/** A new client on an existing blog database, e.g. in a second process. */
-export function connectBlogClient(provider: 'sqlite' | 'postgresql', url: string): BlogClient {
-  return provider === 'sqlite'
-    ? new SqliteClient({ adapter: new PrismaLibSql({ url, intMode: 'bigint' }) })
-    : (new PostgresClient({
-        adapter: new PrismaPg({ connectionString: url }),
-      }) as unknown as BlogClient)
+/**
+ * A database of its own on the MySQL/MariaDB server (`baseUrl` without a database, or naming one
+ * the fixture ignores), so test files can run in parallel.
+ */
+export async function createMysqlDatabase(baseUrl = MYSQL_URL): Promise<BlogDatabase> {
+  const name = `qc_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+  const server = new URL(baseUrl)
+  server.pathname = ''
+  const admin = await mysql.createConnection(server.toString())
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(server)
+  url.pathname = `/${name}`
+  const exec = async (sql: string) => {
+    const c = await mysql.createConnection({ uri: url.toString(), multipleStatements: true })
+    try {
+      await c.query(sql)
+    } finally {
+      await c.end()
+    }
+  }
+  await exec(migrationSql('mysql'))
+  return {
+    provider: 'mysql',
+    url: url.toString(),
+    client: () => connectBlogClient('mysql', url.toString()),
+    exec,
+    async drop() {
+      const a = await mysql.createConnection(server.toString())
+      await a.query(`DROP DATABASE IF EXISTS ${name}`)
+      await a.end()
+    },
+  }
 }
 
-export async function createBlogDatabase(provider: 'sqlite' | 'postgresql'): Promise<BlogDatabase> {
-  return provider === 'sqlite' ? createSqliteDatabase() : createPostgresDatabase()
+/** Whether a MySQL/MariaDB server answers at `url` (its suites are skipped when none does). */
+export async function mysqlAvailable(url = MYSQL_URL): Promise<boolean> {
+  try {
+    const c = await mysql.createConnection({ uri: url, connectTimeout: 2000 })
+    await c.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A new client on an existing blog database, e.g. in a second process. */
+export function connectBlogClient(provider: Provider, url: string): BlogClient {
+  switch (provider) {
+    case 'sqlite':
+      return new SqliteClient({ adapter: new PrismaLibSql({ url, intMode: 'bigint' }) })
+    case 'postgresql':
+      return new PostgresClient({
+        adapter: new PrismaPg({ connectionString: url }),
+      }) as unknown as BlogClient
+    case 'mysql':
+      return new MysqlClient({
+        adapter: new PrismaMariaDb(url.replace(/^mysql:/, 'mariadb:')),
+      }) as unknown as BlogClient
+  }
+}
+
+export async function createBlogDatabase(provider: Provider): Promise<BlogDatabase> {
+  switch (provider) {
+    case 'sqlite':
+      return createSqliteDatabase()
+    case 'postgresql':
+      return createPostgresDatabase()
+    case 'mysql':
+      return createMysqlDatabase()
+  }
 }
 
 export { DEFAULT_SEED, type SeedSize, seedBlog } from './seed.ts'

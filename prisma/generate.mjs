@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates the Prisma clients of schema.prisma: one for SQLite (the embedded default) and one
-// for PostgreSQL, from a copy whose datasource provider is swapped. Prisma's CLI wants its
+// Generates the Prisma clients of schema.prisma: one for SQLite (the embedded default), and one
+// each for PostgreSQL and MySQL/MariaDB from copies whose datasource provider is swapped. Prisma's CLI wants its
 // schema-engine binary even for `generate`, which cannot be downloaded here; the prisma-client
 // generator itself only needs WASM, so a stub engine binary is enough.
 import { execFileSync } from 'node:child_process'
@@ -23,21 +23,26 @@ writeFileSync(
 chmodSync(stub, 0o755)
 
 const sqlite = readFileSync(join(here, 'schema.prisma'), 'utf8')
-const postgres = sqlite
-  .replace('provider = "sqlite"', 'provider = "postgresql"')
-  .replace('output       = "./generated/sqlite"', 'output       = "./postgres"')
-if (postgres === sqlite) throw new Error('generate.mjs: could not derive the PostgreSQL schema')
-writeFileSync(
-  join(generated, 'postgres.prisma'),
-  `// generated from ../schema.prisma by generate.mjs — do not edit\n${postgres}`,
-)
+const derived = []
+for (const [provider, name] of [
+  ['postgresql', 'postgres'],
+  ['mysql', 'mysql'],
+]) {
+  const text = sqlite
+    .replace('provider = "sqlite"', `provider = "${provider}"`)
+    .replace('output       = "./generated/sqlite"', `output       = "./${name}"`)
+  if (text === sqlite) throw new Error(`generate.mjs: could not derive the ${provider} schema`)
+  const file = join(generated, `${name}.prisma`)
+  writeFileSync(file, `// generated from ../schema.prisma by generate.mjs — do not edit\n${text}`)
+  derived.push(file)
+}
 
 const prismaCli = join(
   dirname(createRequire(import.meta.url).resolve('prisma/package.json')),
   'build',
   'index.js',
 )
-for (const schema of [join(here, 'schema.prisma'), join(generated, 'postgres.prisma')]) {
+for (const schema of [join(here, 'schema.prisma'), ...derived]) {
   execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schema], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

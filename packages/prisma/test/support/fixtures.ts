@@ -1,13 +1,28 @@
 import { createQueryCache, type QueryCache, type QueryCacheOptions } from '@querycache/core'
-import { type BlogClient, type BlogDatabase, createBlogDatabase } from '@querycache/schema'
+import {
+  type BlogClient,
+  type BlogDatabase,
+  createBlogDatabase,
+  MYSQL_URL,
+  mysqlAvailable,
+} from '@querycache/schema'
 import { uniqueNamespace } from '@querycache/testing/redis'
-import { afterAll } from 'vitest'
+import { afterAll, onTestFinished } from 'vitest'
 import { type CacheExtensionOptions, cacheExtension } from '../../src/index.js'
 
 export { redisAdapter, uniqueNamespace } from '@querycache/testing/redis'
 
-export const PROVIDERS = ['sqlite', 'postgresql'] as const
-export type Provider = (typeof PROVIDERS)[number]
+export type Provider = 'sqlite' | 'postgresql' | 'mysql'
+
+// MySQL/MariaDB (MYSQL_URL) runs when a server answers; `.ci/run` makes sure one does
+const withMysql = await mysqlAvailable()
+if (!withMysql)
+  console.warn(`no MySQL/MariaDB server at ${MYSQL_URL}: the Prisma mysql cases are skipped`)
+export const PROVIDERS: readonly Provider[] = [
+  'sqlite',
+  'postgresql',
+  ...(withMysql ? (['mysql'] as const) : []),
+]
 
 export function extend(client: BlogClient, options: CacheExtensionOptions = {}) {
   return client.$extends(cacheExtension(options))
@@ -22,19 +37,31 @@ export interface Blog {
   cache: QueryCache
 }
 
-const opened: {
+interface Opened {
   db: BlogDatabase
   clients: { $disconnect(): Promise<void> }[]
   caches: QueryCache[]
-}[] = []
+}
+const opened: Opened[] = []
+
+async function release(o: Opened): Promise<void> {
+  for (const c of o.clients) await c.$disconnect()
+  for (const c of o.caches) await c.close()
+  await o.db.drop()
+}
 
 afterAll(async () => {
-  for (const o of opened.splice(0)) {
-    for (const c of o.clients) await c.$disconnect()
-    for (const c of o.caches) await c.close()
-    await o.db.drop()
-  }
+  for (const o of opened.splice(0)) await release(o)
 })
+
+/** Released when the test that opened it ends (connections are few on MySQL), else after the file. */
+function track(o: Opened): void {
+  try {
+    onTestFinished(() => release(o))
+  } catch {
+    opened.push(o) // opened outside a test (beforeAll)
+  }
+}
 
 /** A fresh database with a small seeded blog and a cached client over it. */
 export async function openBlog(
@@ -45,7 +72,7 @@ export async function openBlog(
   const base = db.client()
   const cache = createQueryCache({ namespace: uniqueNamespace('prisma'), ...options.cache })
   const prisma = extend(base, { ...options, cache })
-  opened.push({ db, clients: [base, prisma], caches: [cache] })
+  track({ db, clients: [base, prisma], caches: [cache] })
   await seed(base)
   return { db, base, prisma, cache }
 }

@@ -1,7 +1,7 @@
 // A second application process for the cross-process tests: its own Prisma client and its own
 // querycache over the same database and the same Redis. Commands arrive over IPC.
 import { createQueryCache } from '@querycache/core'
-import { connectBlogClient } from '@querycache/schema'
+import { connectBlogClient, type Provider } from '@querycache/schema'
 import { clusterAdapter, redisAdapter } from '@querycache/testing/redis'
 import { cacheExtension } from '../../src/index.js'
 
@@ -11,7 +11,7 @@ const cache = createQueryCache({
   store: cluster ? clusterAdapter(JSON.parse(cluster)) : redisAdapter(),
   namespace: process.env.QC_NAMESPACE!,
 })
-const provider = process.env.QC_PROVIDER as 'sqlite' | 'postgresql'
+const provider = process.env.QC_PROVIDER as Provider
 const prisma = connectBlogClient(provider, process.env.QC_DB_URL!).$extends(
   cacheExtension({ cache }),
 )
