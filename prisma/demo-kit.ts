@@ -4,7 +4,12 @@ import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import KeyvRedis, { createCluster } from '@keyv/redis'
-import { type BlogDatabase, createPostgresDatabase, createSqliteDatabase } from './databases.ts'
+import {
+  type BlogDatabase,
+  createMysqlDatabase,
+  createPostgresDatabase,
+  createSqliteDatabase,
+} from './databases.ts'
 
 export interface Environment {
   db: BlogDatabase
@@ -16,19 +21,31 @@ export interface Environment {
   warnings: string[]
 }
 
-/** Embedded SQLite + in-memory cache by default; PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set. */
+const DATABASE_LABELS = {
+  sqlite: 'SQLite (embedded)',
+  postgresql: 'PostgreSQL',
+  mysql: 'MySQL/MariaDB',
+} as const
+
+/**
+ * Embedded SQLite + in-memory cache by default; PostgreSQL or MySQL/MariaDB when DATABASE_URL is
+ * a postgres:// or mysql:// (mariadb://) URL, Redis when REDIS_URL is set. The demo creates a
+ * database of its own on the server named by the URL.
+ */
 export async function environment(): Promise<Environment> {
   const warnings: string[] = []
   const url = process.env.DATABASE_URL
   const db = url?.startsWith('postgres')
     ? await createPostgresDatabase(url)
-    : await createSqliteDatabase()
-  if (url && !url.startsWith('postgres'))
-    warnings.push(`DATABASE_URL is not a postgres:// URL: using embedded SQLite`)
+    : url && /^(?:mysql|mariadb):/.test(url)
+      ? await createMysqlDatabase(url.replace(/^mariadb:/, 'mysql:'))
+      : await createSqliteDatabase()
+  if (url && db.provider === 'sqlite')
+    warnings.push(`DATABASE_URL is not a postgres:// or mysql:// URL: using embedded SQLite`)
   const found = await redisFromEnv()
   if (found.warning) warnings.push(found.warning)
   const redis = found.open?.()
-  const label = `${db.provider === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'} + ${redis ? found.label : 'in-memory cache'}`
+  const label = `${DATABASE_LABELS[db.provider]} + ${redis ? found.label : 'in-memory cache'}`
   return { db, redis, newRedis: found.open, label, warnings }
 }
 

@@ -15,7 +15,6 @@ const TAGS = Array.from({ length: 20 }, (_, i) => `tag-${i + 1}`)
 const BATCH = 250
 
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`
-const at = (i: number) => q(new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString())
 
 /** Inserts `size` rows (ids from 1) and reports progress as rows written / total. */
 export async function seedBlog(
@@ -23,6 +22,13 @@ export async function seedBlog(
   size: SeedSize = DEFAULT_SEED,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
+  const mysql = db.provider === 'mysql'
+  const at = (i: number) => {
+    const iso = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()
+    // MySQL's DATETIME takes no time zone designator
+    return q(mysql ? iso.replace('T', ' ').replace('Z', '') : iso)
+  }
+  const ident = (name: string) => (mysql ? `\`${name}\`` : `"${name}"`)
   const statements: string[] = []
   const rows = (table: string, columns: string, values: string[]) => {
     for (let i = 0; i < values.length; i += BATCH)
@@ -76,8 +82,8 @@ export async function seedBlog(
     range(size.posts).map((i) => `(${i}, ${1 + (i % TAGS.length)})`),
   )
   rows(
-    '"_CategoryToPost"',
-    '"A", "B"',
+    ident('_CategoryToPost'),
+    `${ident('A')}, ${ident('B')}`,
     range(size.posts).map((i) => `(${1 + (i % CATEGORIES.length)}, ${i})`),
   )
 

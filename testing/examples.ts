@@ -1,8 +1,9 @@
 // The tests both examples run, as a user runs them: the quickstart (identical to the README's
-// block) and the demo on the embedded default, on PostgreSQL + Redis, and with Redis unreachable.
+// block) and the demo on the embedded default, on PostgreSQL + Redis (one node and a cluster), on
+// MySQL/MariaDB + Redis (when a server answers), and with Redis unreachable.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { POSTGRES_URL } from '@querycache/schema'
+import { MYSQL_URL, mysqlAvailable, POSTGRES_URL } from '@querycache/schema'
 import { demoProblems, runScript } from '@querycache/schema/demo-kit'
 import { describe, expect, test } from 'vitest'
 import { REDIS_URL } from './redis.ts'
@@ -17,6 +18,8 @@ export const USER_PATHS: [workspace: string, user: string][] = [
   ["'@querycache/schema/sqlite'", "'./generated/prisma/client'"],
   ["'@querycache/schema/drizzle/sqlite'", "'./db/schema'"],
 ]
+
+const withMysql = await mysqlAvailable()
 
 export function describeExample(dir: string): void {
   test('the README shows the quickstart exactly as it runs here (with your paths)', () => {
@@ -39,6 +42,14 @@ export function describeExample(dir: string): void {
       ['embedded SQLite + memory', {}],
       ['PostgreSQL + Redis', { DATABASE_URL: POSTGRES_URL, REDIS_URL }],
       ['PostgreSQL + Redis Cluster', { DATABASE_URL: POSTGRES_URL, REDIS_CLUSTER: 'shared' }],
+      ...(withMysql
+        ? [
+            ['MySQL/MariaDB + Redis', { DATABASE_URL: MYSQL_URL, REDIS_URL }] as [
+              string,
+              Record<string, string>,
+            ],
+          ]
+        : []),
     ])('%s: hits after warm-up, fresh data after each write', async (name, env) => {
       const run = env.REDIS_CLUSTER
         ? {

@@ -2,7 +2,7 @@
 // the same Prisma client and cache setup as process A, on the same database and Redis.
 import { createQueryCache } from '@querycache/core'
 import { cacheExtension } from '@querycache/prisma'
-import { connectBlogClient } from '@querycache/schema'
+import { connectBlogClient, type Provider } from '@querycache/schema'
 import { redisFromEnv } from '@querycache/schema/demo-kit'
 import { nearCachePeer } from '@querycache/schema/near-demo'
 
@@ -14,7 +14,7 @@ await nearCachePeer((onMessage) => {
     nearCache: { onMessage },
   })
   const base = connectBlogClient(
-    process.env.QC_DEMO_PROVIDER as 'sqlite' | 'postgresql',
+    process.env.QC_DEMO_PROVIDER as Provider,
     process.env.QC_DEMO_DB_URL!,
   )
   const prisma = base.$extends(cacheExtension({ cache }))
