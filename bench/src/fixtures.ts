@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   type BlogDatabase,
+  createMysqlDatabase,
   createPostgresDatabase,
   createSqliteDatabase,
   DEFAULT_SEED,
@@ -13,14 +14,29 @@ import { freePort, OwnRedis, redisAdapter } from '@querycache/testing/redis'
 import { progress } from './harness.js'
 import { commandCount } from './suites/core.js'
 
-export type Provider = 'sqlite' | 'postgresql'
-export const PROVIDERS: Provider[] = ['sqlite', 'postgresql']
-export const short = (p: Provider) => (p === 'sqlite' ? 'SQLite' : 'PostgreSQL')
+export type Provider = 'sqlite' | 'postgresql' | 'mysql'
+/** SQLite and PostgreSQL always; MySQL/MariaDB too when MYSQL_URL names a server (mysql://…). */
+export const PROVIDERS: Provider[] = [
+  'sqlite',
+  'postgresql',
+  ...(process.env.MYSQL_URL ? (['mysql'] as const) : []),
+]
+const SHORT: Record<Provider, string> = {
+  sqlite: 'SQLite',
+  postgresql: 'PostgreSQL',
+  mysql: 'MySQL',
+}
+export const short = (p: Provider) => SHORT[p]
 
 /** A fresh database with the blog schema and the deterministic seed (2000 posts). */
 export async function seededDatabase(provider: Provider): Promise<BlogDatabase> {
   const started = performance.now()
-  const db = provider === 'sqlite' ? await createSqliteDatabase() : await createPostgresDatabase()
+  const db =
+    provider === 'sqlite'
+      ? await createSqliteDatabase()
+      : provider === 'postgresql'
+        ? await createPostgresDatabase()
+        : await createMysqlDatabase()
   try {
     await seedBlog(db, DEFAULT_SEED)
   } catch (error) {
