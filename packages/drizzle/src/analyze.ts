@@ -93,9 +93,14 @@ export class TableNames {
     const known = this.known.get(name.toLowerCase())
     if (!known) return { models: [own], known: false }
     const models = new Set<string>([own])
+    // the unqualified table's model: `s.t` may be it, when `s` is the connection's current schema
+    // (a search_path, a role default, `SET search_path`, `USE db`: not all visible from here)
+    const unqualified = this.model(undefined, name).toLowerCase()
     for (const m of known) {
-      // a schema-qualified identifier only matches tables of that schema
-      if (schema === undefined || m.toLowerCase() === own.toLowerCase()) models.add(m)
+      // a schema-qualified identifier matches tables of that schema, and unqualified ones
+      const lower = m.toLowerCase()
+      if (schema === undefined || lower === own.toLowerCase() || lower === unqualified)
+        models.add(m)
     }
     return { models: [...models], known: true }
   }
