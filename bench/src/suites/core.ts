@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { createQueryCache, generateQueryCacheKey, memoryStore } from '@querycache/core'
 import { freePort, OwnRedis, redisAdapter } from '@querycache/testing/redis'
 import {
   find,
+  interleaved,
   progress,
   type SuiteResult,
   sideBySide,
@@ -48,6 +50,19 @@ export async function coreSuite(): Promise<SuiteResult> {
   const admin = await adapter.getClient()
   const redisCache = createQueryCache({ store: adapter, ttl: null, timeoutMs: 1000 })
   await redisCache.getOrSet(key, async () => rows, deps)
+  // the same hit with signed entries (integrity): one HMAC-SHA256 over the entry per read
+  const integrity = { key: randomBytes(32) }
+  const signedCache = createQueryCache({ store: memoryStore(), ttl: null, integrity })
+  await signedCache.getOrSet(key, async () => rows, deps)
+  const signedRedis = createQueryCache({
+    store: adapter,
+    ttl: null,
+    timeoutMs: 1000,
+    namespace: 'signed',
+    closeStore: false,
+    integrity,
+  })
+  await signedRedis.getOrSet(key, async () => rows, deps)
 
   try {
     const samples = [
@@ -60,7 +75,16 @@ export async function coreSuite(): Promise<SuiteResult> {
         'codec decode 20 rows': () => cache.codec.decode(encoded.json, encoded.tagged),
         'redis hit (getOrSet)': () => redisCache.getOrSet(key, async () => rows, deps),
       })),
+      // signed vs unsigned, call by call (the difference is a few microseconds)
+      ...(await interleaved('core: signed entries', {
+        'memory hit': { fn: () => cache.getOrSet(key, async () => rows, deps) },
+        'memory hit, signed': { fn: () => signedCache.getOrSet(key, async () => rows, deps) },
+        'redis hit': { fn: () => redisCache.getOrSet(key, async () => rows, deps) },
+        'redis hit, signed': { fn: () => signedRedis.getOrSet(key, async () => rows, deps) },
+      })),
     ]
+    if (signedCache.stats().hits === 0 || signedCache.stats().badSignatures > 0)
+      throw new Error('core: the signed cache did not hit')
 
     // Round trips per hit, counted by Redis itself.
     const n = smoke ? 50 : 2000
@@ -91,7 +115,13 @@ export async function coreSuite(): Promise<SuiteResult> {
 
     const limit = find(samples, 'core', 'Map.get + JSON.parse (limit)')
     const hit = find(samples, 'core', 'memory hit (getOrSet)')
+    const signed = (name: string) =>
+      find(samples, 'core: signed entries', `${name}, signed`).p50 /
+      find(samples, 'core: signed entries', name).p50
+    facts['signed memory hit / memory hit'] = Number(signed('memory hit').toFixed(2))
+    facts['signed redis hit / redis hit'] = Number(signed('redis hit').toFixed(2))
     const targets = [
+      target('core: signed memory hit vs memory hit', signed('memory hit'), 1.25, '×', true),
       target('core: memory hit vs Map.get + JSON.parse (limit)', hit.p50 / limit.p50, 3, '×', true),
       targetExactly('core: redis commands (round trips) per hit', perHit, 1),
       target(

@@ -4,6 +4,7 @@ import { peekUserKey } from './entry.js'
 import { CacheOptionError, QueryCacheError } from './errors.js'
 import { Flights } from './flights.js'
 import { compileGlob } from './glob.js'
+import type { IntegrityOptions } from './integrity.js'
 import { KeyLayout } from './keys.js'
 import { type NearCacheOptions, NearTier, nearChannel, nearDriver } from './near.js'
 import { checkKey, checkNames } from './options.js'
@@ -40,6 +41,13 @@ export interface QueryCacheOptions {
    * pub/sub. `true` for the defaults. See the README's "Near cache" for what it guarantees.
    */
   nearCache?: NearCacheOptions | boolean | undefined
+  /**
+   * Sign every entry (HMAC-SHA256 with `key`) and serve only entries that verify, so content
+   * written to the store by anyone without the key is a miss, removed and reported
+   * (`QC_INTEGRITY`). `previousKeys` are still accepted for reading during a key rotation.
+   * Default: off. See SECURITY.md.
+   */
+  integrity?: IntegrityOptions | undefined
   /** Prefix of every store key. Letters, digits, `_`, `-`, `.`. Default `"qc"`. */
   namespace?: string | undefined
   /** Default TTL in seconds; `null` keeps entries until invalidated. Default 60. */
@@ -119,7 +127,14 @@ export class QueryCache {
     this.access = new StoreAccess(store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
     this.access.near = near
     this.tokens = new Tokens(this.access, this.counters, o.retryAfterMs)
-    this.entries = new Entries(this.codec, this.access, this.tokens, this.counters, o.maxEntryBytes)
+    this.entries = new Entries(
+      this.codec,
+      this.access,
+      this.tokens,
+      this.counters,
+      o.maxEntryBytes,
+      o.signer,
+    )
     this.flights = new Flights(this.tokens, this.entries)
   }
 

@@ -1,6 +1,7 @@
 import type { Codec, Encoded } from './codec.js'
 import { decodePayload, type Entry, parseEntry, serializeEntry } from './entry.js'
-import { CodecError, CorruptEntryError } from './errors.js'
+import { CodecError, CorruptEntryError, IntegrityError } from './errors.js'
+import { type Signer, unsigned } from './integrity.js'
 import type { ResolvedEntryOptions } from './resolved-options.js'
 import type { StatsCollector } from './stats.js'
 import type { StoreAccess } from './store-access.js'
@@ -23,6 +24,8 @@ export class Entries {
     private readonly tokens: Tokens,
     private readonly counters: StatsCollector,
     private readonly maxEntryBytes: number,
+    /** Signs written entries and verifies read ones (`integrity`); undefined: unsigned. */
+    private readonly signer: Signer | undefined,
   ) {}
 
   /**
@@ -38,7 +41,7 @@ export class Entries {
     let entry: Entry
     let value: unknown
     try {
-      entry = parseEntry(raw)
+      entry = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
       // an invalidation of one of its dependencies is being written or failed: not servable here
       if (this.tokens.anyPending(entry.dependencies))
         return { state: 'dead', model: entry.model ?? undefined }
@@ -58,8 +61,9 @@ export class Entries {
       value = decodePayload(this.codec, entry)
       return { state, value, model: entry.model ?? undefined }
     } catch (error) {
-      if (!(error instanceof CorruptEntryError)) throw error
-      this.counters.count('corrupt')
+      if (error instanceof IntegrityError) this.counters.count('badSignatures')
+      else if (error instanceof CorruptEntryError) this.counters.count('corrupt')
+      else throw error
       this.access.report(error, 'decode', undefined)
       await this.access.tryStore('delete', undefined, () =>
         this.access.driver.deleteMany([entryKey]),
@@ -78,7 +82,7 @@ export class Entries {
     const now = Date.now()
     const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
     const staleUntil = expiresAt === null || o.swr === 0 ? null : expiresAt + o.swr * 1000
-    const raw = serializeEntry(
+    const serialized = serializeEntry(
       {
         userKey,
         model: o.models[0] ?? null,
@@ -90,6 +94,7 @@ export class Entries {
       encoded.json,
       encoded.tagged,
     )
+    const raw = this.signer ? this.signer.sign(entryKey, serialized) : serialized
     // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
     if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
       this.counters.count('skipped')

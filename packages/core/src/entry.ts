@@ -1,5 +1,6 @@
 import type { Codec } from './codec.js'
 import { CorruptEntryError } from './errors.js'
+import { unsigned } from './integrity.js'
 
 const MARK = 'qc1'
 
@@ -75,8 +76,9 @@ export function parseEntry(raw: string): Entry {
   }
 }
 
-/** Reads only the user key at the head of a serialized entry, without parsing its payload. */
-export function peekUserKey(raw: string): string | undefined {
+/** Reads only the user key at the head of a stored entry, without parsing its payload. */
+export function peekUserKey(stored: string): string | undefined {
+  const raw = unsigned(stored)
   const start = MARK.length + 5 // first character of the key, after `["qc1","`
   if (!raw.startsWith(`["${MARK}","`)) return undefined
   for (let i = start; i < raw.length; i++) {

@@ -18,6 +18,8 @@ export type QueryCacheErrorCode =
   | 'QC_STORE_UNAVAILABLE'
   /** A stored entry is not querycache's, is truncated, or cannot be decoded; it was removed. */
   | 'QC_CORRUPT_ENTRY'
+  /** A stored entry's signature does not verify (`integrity` on); it was not served and was removed. */
+  | 'QC_INTEGRITY'
   /** Anything else that went wrong inside the cache (a bug worth reporting). */
   | 'QC_UNKNOWN'
 
@@ -65,5 +67,16 @@ export class CorruptEntryError extends QueryCacheError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QC_CORRUPT_ENTRY', message, options)
     this.name = 'CorruptEntryError'
+  }
+}
+
+/**
+ * A stored entry whose signature does not verify (`integrity` on): content querycache did not
+ * write under this key with an accepted key. It is treated as a miss and removed.
+ */
+export class IntegrityError extends QueryCacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('QC_INTEGRITY', message, options)
+    this.name = 'IntegrityError'
   }
 }

@@ -13,9 +13,11 @@ export {
   CacheOptionError,
   CodecError,
   CorruptEntryError,
+  IntegrityError,
   QueryCacheError,
   StoreError,
 } from './errors.js'
+export type { IntegrityOptions } from './integrity.js'
 export { generateQueryCacheKey, stableStringify } from './keys.js'
 export type { NearCacheMessage, NearCacheOptions, NearCacheStats } from './near.js'
 export type { CacheStats, ModelStats } from './stats.js'

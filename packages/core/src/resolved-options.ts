@@ -1,6 +1,7 @@
 import type { EntryOptions, QueryCacheOptions } from './cache.js'
 import type { CodecType } from './codec.js'
 import { CacheOptionError } from './errors.js'
+import { Signer } from './integrity.js'
 import type { KeyLayout } from './keys.js'
 import type { NearCacheOptions } from './near.js'
 import { checkFunction, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
@@ -21,6 +22,7 @@ export interface ResolvedCacheOptions {
   onError: QueryCacheOptions['onError']
   onInvalidate: QueryCacheOptions['onInvalidate']
   nearCache: NearCacheOptions | undefined
+  signer: Signer | undefined
 }
 
 /** One call's EntryOptions merged with the cache's defaults, plus the token keys they imply. */
@@ -55,6 +57,8 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     )
   checkFunction(options.onError, 'onError', '(error, context) => void')
   checkFunction(options.onInvalidate, 'onInvalidate', '({ models, tags }) => void')
+  const signer =
+    options.integrity === undefined ? undefined : new Signer(options.integrity, namespace, version)
   return {
     store: resolveStore(options.store, options.closeStore ?? true),
     namespace,
@@ -67,6 +71,7 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     onError: options.onError,
     onInvalidate: options.onInvalidate,
     nearCache: resolveNear(options.nearCache),
+    signer,
   }
 }
 

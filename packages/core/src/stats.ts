@@ -20,6 +20,8 @@ export interface CacheStats extends ModelStats {
   errors: number
   /** Entries found corrupt, of another format, or truncated; they were removed. */
   corrupt: number
+  /** Entries whose signature did not verify (`integrity` on): not served, removed. */
+  badSignatures: number
   byModel: Record<string, ModelStats>
   /** The near cache's own figures, when it is on (its hits are also counted in `hits`). */
   near?: NearCacheStats
@@ -48,6 +50,7 @@ export class StatsCollector {
     invalidations: 0,
     errors: 0,
     corrupt: 0,
+    badSignatures: 0,
   }
   private readonly models = new Map<string, Counter>()
 
@@ -79,7 +82,16 @@ export class StatsCollector {
     if (c) c.misses++
   }
 
-  count(field: 'sets' | 'skipped' | 'bypasses' | 'invalidations' | 'errors' | 'corrupt'): void {
+  count(
+    field:
+      | 'sets'
+      | 'skipped'
+      | 'bypasses'
+      | 'invalidations'
+      | 'errors'
+      | 'corrupt'
+      | 'badSignatures',
+  ): void {
     this.total[field]++
   }
 
