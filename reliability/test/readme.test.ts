@@ -47,6 +47,11 @@ const STUBS: [string, string][] = [
     "import type { AsyncLocalStorage } from 'node:async_hooks'\ndeclare const requestContext: AsyncLocalStorage<{ tenantId: string }>",
   ],
   [
+    'als',
+    "import type { AsyncLocalStorage as AsyncLocalStorage_ } from 'node:async_hooks'\ndeclare const als: AsyncLocalStorage_<string>",
+  ],
+  ['tenant', 'declare const tenant: string'],
+  [
     'prisma',
     "import { cacheExtension as cacheExtension_ } from '@querycache/prisma'\nimport type { BlogClient as BlogClient_ } from '@querycache/schema'\ndeclare const base_: BlogClient_\nconst prisma = base_.$extends(cacheExtension_())",
   ],

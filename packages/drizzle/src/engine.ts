@@ -92,7 +92,7 @@ export class Engine {
       throw new CacheOptionError(
         'withQueryCache: scope must be a function returning a string or undefined',
       )
-    this.keys = new ScopedKeys(options.scope)
+    this.keys = new ScopedKeys(options.scope, options.unscoped)
     const client = dbRecord.$client ?? dbRecord.session?.client
     this.sharedSession =
       (this.family === 'pg' &&
@@ -254,7 +254,9 @@ export class Engine {
     if (cc?.ttl !== undefined) ttl = cc.ttl
     const tags = [...(cc?.tags ?? [])]
     if (cc?.tag !== undefined) tags.push(cc.tag)
-    const scope = this.keys.current()
+    const scoped = this.keys.forRead()
+    if (!scoped) return undefined // a scope function that gives no scope: uncached (bypass)
+    const { scope } = scoped
     const custom = cc?.key ?? cc?.tag
     const key =
       custom !== undefined

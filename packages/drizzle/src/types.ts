@@ -37,6 +37,12 @@ export interface DrizzleCacheOptions {
   name?: string | undefined
   /** Part of every key (tenant, role…): reads that may return different rows must differ here. */
   scope?: (() => string | undefined) | undefined
+  /**
+   * When `scope` returns undefined (or throws): `'bypass'` (default) runs the read uncached,
+   * counted as a bypass — a lost AsyncLocalStorage context must not share one entry among
+   * tenants; `'shared'` caches it under one unscoped key on purpose.
+   */
+  unscoped?: 'bypass' | 'shared' | undefined
   /** Per-table overrides: `{ audit_log: false }` never caches reads of it, `{ posts: { ttl: 600 } }`. */
   tables?: Record<string, false | { ttl?: number | null | undefined }> | undefined
   /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { CacheOptionError, defineStore, type StoreDriver } from '@querycache/core'
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
@@ -108,6 +109,40 @@ describe.each(kinds)('options (%s)', (kind) => {
     expect(db.$cache.stats().hits).toBe(0)
     await db.select().from(users())
     expect(db.$cache.stats().hits).toBe(1)
+  })
+
+  it('a scope function that gives no scope bypasses the cache (a lost AsyncLocalStorage context)', async () => {
+    const tenant = new AsyncLocalStorage<string>()
+    const db = ctx.wrap({ scope: () => tenant.getStore() })
+    // the pitfall: a Drizzle query runs when awaited, here outside tenant.run, with no tenant
+    const lazyA = tenant.run('a', () => db.select().from(users()))
+    const lazyB = tenant.run('b', () => db.select().from(users()))
+    await lazyA
+    await lazyB
+    expect(db.$cache.stats()).toMatchObject({ hits: 0, sets: 0, bypasses: 2 })
+    // the safe pattern: await inside the context
+    await tenant.run('a', async () => await db.select().from(users()))
+    await tenant.run('a', async () => await db.select().from(users()))
+    expect(db.$cache.stats()).toMatchObject({ hits: 1, sets: 1, bypasses: 2 })
+    // a throwing scope function bypasses too
+    const throwing = ctx.wrap({
+      scope: () => {
+        throw new Error('no request')
+      },
+    })
+    await throwing.select().from(users())
+    expect(throwing.$cache.stats()).toMatchObject({ sets: 0, bypasses: 1 })
+  })
+
+  it("unscoped: 'shared' caches reads without a scope under one shared key, on purpose", async () => {
+    const tenant = new AsyncLocalStorage<string>()
+    const db = ctx.wrap({ scope: () => tenant.getStore(), unscoped: 'shared' })
+    await db.select().from(users())
+    await db.select().from(users())
+    expect(db.$cache.stats()).toMatchObject({ hits: 1, sets: 1, bypasses: 0 })
+    expect(() => ctx.wrap({ scope: () => 'a', unscoped: 'share' as never })).toThrow(
+      /unscoped must be 'bypass' or 'shared'/,
+    )
   })
 
   it('stats per table', async () => {

@@ -59,6 +59,12 @@ export interface CacheExtensionOptions {
    * different rows to different callers (row-level security, per-tenant connections) must set it.
    */
   scope?: (() => string | undefined) | undefined
+  /**
+   * When `scope` returns undefined (or throws): `'bypass'` (default) runs the read uncached,
+   * counted as a bypass — a lost AsyncLocalStorage context must not share one entry among
+   * tenants; `'shared'` caches it under one unscoped key on purpose.
+   */
+  unscoped?: 'bypass' | 'shared' | undefined
 }
 
 /** Prisma's Decimal, cached as its string form and decoded to a Decimal again. */
@@ -122,7 +128,7 @@ class CachingLayer {
       c._activeProvider,
     )
     this.invalidator = new Invalidator(cache, this.graph.dependencies)
-    this.keys = new ScopedKeys(options.scope)
+    this.keys = new ScopedKeys(options.scope, options.unscoped)
     for (const name of Object.keys(this.options.models ?? {})) {
       if (!this.graph.models.has(name))
         throw new CacheOptionError(
@@ -188,7 +194,12 @@ class CachingLayer {
       this.cache.recordBypass()
       return run()
     }
-    const scope = this.keys.current()
+    const scoped = this.keys.forRead()
+    if (!scoped) {
+      this.cache.recordBypass()
+      return run()
+    }
+    const { scope } = scoped
     const key = option?.key
       ? this.keys.custom(option.key, scope, 'cache.key')
       : this.keys.query({ model, operation, args, omit: this.globalOmit }, scope)
@@ -270,7 +281,12 @@ class CachingLayer {
       this.cache.recordBypass()
       return run()
     }
-    const scope = this.keys.current()
+    const scoped = this.keys.forRead()
+    if (!scoped) {
+      this.cache.recordBypass()
+      return run()
+    }
+    const { scope } = scoped
     const key = options.key
       ? this.keys.custom(options.key, scope, 'key')
       : this.keys.query({ raw: query.strings, values: query.values }, scope)

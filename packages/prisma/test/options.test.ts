@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { Prisma } from '@querycache/schema'
 import { describe, expect, test } from 'vitest'
 import { cacheExtension } from '../src/index.js'
@@ -87,6 +88,31 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await expect(prisma.post.findMany({ cache: { key: 'mine@b' } })).rejects.toThrow(
       /cannot contain "@"/,
     )
+  })
+
+  test('a scope function that gives no scope bypasses the cache (the lazy PrismaPromise pitfall)', async () => {
+    const tenant = new AsyncLocalStorage<string>()
+    const { prisma, cache } = await openBlog(provider, { scope: () => tenant.getStore() })
+    // a PrismaPromise runs when awaited: here after tenant.run returned, with no tenant
+    const lazyA = tenant.run('a', () => prisma.post.findMany())
+    const lazyB = tenant.run('b', () => prisma.post.findMany())
+    await lazyA
+    await lazyB
+    expect(cache.stats()).toMatchObject({ hits: 0, sets: 0, bypasses: 2 })
+    // the safe pattern: await inside the context
+    await tenant.run('a', async () => await prisma.post.findMany())
+    await tenant.run('a', async () => await prisma.post.findMany())
+    expect(cache.stats()).toMatchObject({ hits: 1, sets: 1, bypasses: 2 })
+  })
+
+  test("unscoped: 'shared' caches reads without a scope under one shared key, on purpose", async () => {
+    const { prisma, cache } = await openBlog(provider, {
+      scope: () => undefined,
+      unscoped: 'shared',
+    })
+    await prisma.post.findMany()
+    await prisma.post.findMany()
+    expect(cache.stats()).toMatchObject({ hits: 1, sets: 1, bypasses: 0 })
   })
 
   test("OrThrow on a miss throws Prisma's own error and caches nothing", async () => {

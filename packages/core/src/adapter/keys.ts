@@ -5,18 +5,44 @@ import { generateQueryCacheKey } from '../keys.js'
 export type ScopeFunction = () => string | undefined
 
 /**
+ * What a read does when a `scope` function is set but returns no scope (undefined, or throws):
+ * `'bypass'` (the default) goes to the database uncached, since a lost context (an
+ * AsyncLocalStorage store gone by the time a lazy query runs) would otherwise share one entry
+ * among every caller without a scope; `'shared'` uses that one unscoped entry on purpose.
+ */
+export type UnscopedReads = 'bypass' | 'shared'
+
+/**
  * Keys of adapter reads, with the caller's scope in every one, so two scopes never share an
  * entry: generated keys hash the scope with the query; a key of the user's own gets `@<scope>`.
  */
 export class ScopedKeys {
-  constructor(private readonly scopeFn: ScopeFunction | undefined) {
+  constructor(
+    private readonly scopeFn: ScopeFunction | undefined,
+    private readonly unscoped: UnscopedReads = 'bypass',
+  ) {
     if (scopeFn !== undefined && typeof scopeFn !== 'function')
       throw new CacheOptionError('scope must be a function returning a string or undefined')
+    if (unscoped !== 'bypass' && unscoped !== 'shared')
+      throw new CacheOptionError(
+        `unscoped must be 'bypass' or 'shared'; got ${JSON.stringify(unscoped)}`,
+      )
   }
 
-  /** The scope of this call (read once per call). */
-  current(): string | undefined {
-    return this.scopeFn?.()
+  /**
+   * The scope of this read (called once per read), or undefined when the read must bypass the
+   * cache: a scope function is set and gives no scope, and unscoped reads are not shared.
+   */
+  forRead(): { scope: string | undefined } | undefined {
+    if (this.scopeFn === undefined) return { scope: undefined }
+    let scope: string | undefined
+    try {
+      scope = this.scopeFn() ?? undefined
+    } catch {
+      scope = undefined
+    }
+    if (scope === undefined && this.unscoped === 'bypass') return undefined
+    return { scope }
   }
 
   /** The key of a query: a stable hash of what identifies it, and the scope. */
