@@ -85,7 +85,11 @@ export async function freePort(): Promise<number> {
 /** A redis-server of the test's own on a spare loopback port, so the test can kill it. */
 export class OwnRedis {
   private child: ChildProcess | undefined
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    /** More redis-server options, e.g. TLS (`--tls-port`, with `--port 0`, then listens only there). */
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`
@@ -94,7 +98,17 @@ export class OwnRedis {
   async start(): Promise<void> {
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       {
         stdio: 'ignore',
       },

@@ -41,6 +41,12 @@ export class Entries {
     let entry: Entry
     let value: unknown
     try {
+      // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least its
+      // length): refuse bigger ones before any parsing, so decoding stays bounded
+      if (raw.length > this.maxEntryBytes)
+        throw new CorruptEntryError(
+          'Entry is larger than maxEntryBytes (querycache did not write it)',
+        )
       entry = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
       // an invalidation of one of its dependencies is being written or failed: not servable here
       if (this.tokens.anyPending(entry.dependencies))

@@ -155,9 +155,14 @@ describe('ScopedKeys and checkCallOptions', () => {
   it('scopes never share a key', () => {
     let tenant: string | undefined = 'a'
     const keys = new ScopedKeys(() => tenant)
-    const a = keys.query({ sql: 'x' }, keys.current())
+    const a = keys.query({ sql: 'x' }, keys.forRead()!.scope)
     tenant = 'b'
-    expect(keys.query({ sql: 'x' }, keys.current())).not.toBe(a)
+    expect(keys.query({ sql: 'x' }, keys.forRead()!.scope)).not.toBe(a)
+    // no scope from a scope function: bypass, unless shared on purpose
+    tenant = undefined
+    expect(keys.forRead()).toBeUndefined()
+    expect(new ScopedKeys(() => undefined, 'shared').forRead()).toEqual({ scope: undefined })
+    expect(new ScopedKeys(undefined).forRead()).toEqual({ scope: undefined })
     expect(keys.custom('mine', 'b')).toBe('mine@b')
     expect(() => keys.custom('mine@a', 'b')).toThrow(CacheOptionError)
     expect(new ScopedKeys(undefined).custom('mine@a', undefined)).toBe('mine@a')
