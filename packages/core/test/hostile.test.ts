@@ -43,7 +43,7 @@ function hostile(genuine: string, random: () => number): { malformed: string[]; 
     genuine.slice(0, -1),
     `${genuine}garbage`,
     genuine.replace('qc1', 'qc2'),
-    'qcs1.AAAA.' + genuine, // looks signed, is not
+    `qcs1.AAAA.${genuine}`, // looks signed, is not
     // oversized: refused before parsing
     `${head}"${'x'.repeat(MAX_ENTRY_BYTES)}"]`,
     // deep nesting, in the envelope and in the payload (tagged, so the reviver walks it)
