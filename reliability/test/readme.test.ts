@@ -18,6 +18,7 @@ const READMES = [
   'packages/core/README.md',
   'packages/prisma/README.md',
   'packages/drizzle/README.md',
+  'SECURITY.md',
 ]
 
 const PATHS: [string, string][] = [
