@@ -19,6 +19,8 @@ const MAC_LENGTH = 43 // SHA-256 in base64url, unpadded
 const HEAD = PREFIX.length + MAC_LENGTH + 1
 /** Stored strings already verified, per store key: a repeat hit compares instead of hashing. */
 const VERIFIED_MAX = 1024
+/** …holding at most this many characters (strings read from Redis are copies of their own). */
+const VERIFIED_MAX_CHARS = 4 * 1024 * 1024
 
 export class Signer {
   private readonly keys: Buffer[]
@@ -26,6 +28,7 @@ export class Signer {
   // a string equal to one that verified under the same store key verifies too; from the memory
   // store or the near cache it is the very same string, so the comparison is a pointer check
   private readonly verified = new Map<string, string>()
+  private verifiedChars = 0
 
   constructor(options: IntegrityOptions, namespace: string, version: number) {
     if (typeof options !== 'object' || options === null)
@@ -62,15 +65,33 @@ export class Signer {
     for (const key of this.keys) {
       const expected = Buffer.from(this.mac(key, storeKey, entry))
       if (given.length === expected.length && timingSafeEqual(given, expected)) {
-        if (this.verified.size >= VERIFIED_MAX)
-          this.verified.delete(this.verified.keys().next().value!)
-        this.verified.set(storeKey, stored)
+        this.remember(storeKey, stored)
         return entry
       }
     }
     throw new IntegrityError(
       'Entry signature does not verify (written by someone without the key, moved from another key, or signed with a key no longer accepted)',
     )
+  }
+
+  private remember(storeKey: string, stored: string): void {
+    if (stored.length > VERIFIED_MAX_CHARS / 16) return
+    const previous = this.verified.get(storeKey)
+    if (previous !== undefined) {
+      this.verified.delete(storeKey)
+      this.verifiedChars -= previous.length
+    }
+    while (
+      this.verified.size > 0 &&
+      (this.verified.size >= VERIFIED_MAX ||
+        this.verifiedChars + stored.length > VERIFIED_MAX_CHARS)
+    ) {
+      const [oldest, value] = this.verified.entries().next().value!
+      this.verified.delete(oldest)
+      this.verifiedChars -= value.length
+    }
+    this.verified.set(storeKey, stored)
+    this.verifiedChars += stored.length
   }
 
   private mac(key: Buffer, storeKey: string, entry: string): string {
