@@ -22,6 +22,9 @@ const READMES = [
 ]
 
 const PATHS: [string, string][] = [
+  // the telemetry example and its dependency live in packages/core
+  ["'./metrics'", "'../../packages/core/examples/metrics.js'"],
+  ["'prom-client'", "'../../packages/core/node_modules/prom-client/index.js'"],
   ["'./generated/prisma/client'", "'@querycache/schema/sqlite'"],
   ["'./db/schema'", "'@querycache/schema/drizzle/sqlite'"],
   ["'./schema'", "'@querycache/schema/drizzle/pg'"],

@@ -8,12 +8,17 @@ import type { IntegrityOptions } from './integrity.js'
 import { KeyLayout } from './keys.js'
 import { type NearCacheOptions, NearTier, nearChannel, nearDriver } from './near.js'
 import { checkKey, checkNames } from './options.js'
-import { resolveCacheOptions, resolveEntryOptions } from './resolved-options.js'
+import {
+  type ResolvedEntryOptions,
+  resolveCacheOptions,
+  resolveEntryOptions,
+} from './resolved-options.js'
 import { type CacheStats, type ModelStats, StatsCollector } from './stats.js'
 import { StoreAccess } from './store-access.js'
 import type { StoreOperation } from './stores/guarded.js'
 import type { KeyvLike } from './stores/keyv.js'
 import type { StoreDriver } from './stores/types.js'
+import { Telemetry, type TelemetryOptions } from './telemetry.js'
 import { Tokens } from './tokens.js'
 
 /** `channel`: the near cache's invalidation channel (subscribing, or an unreadable message). */
@@ -48,6 +53,12 @@ export interface QueryCacheOptions {
    * Default: off. See SECURITY.md.
    */
   integrity?: IntegrityOptions | undefined
+  /**
+   * Events on `node:diagnostics_channel` (`querycache:read`, `:set`, `:invalidate`, `:error`) are
+   * always published to subscribers; `{ keys: true }` adds cache keys to them (off by default:
+   * keys can hold personal data).
+   */
+  telemetry?: TelemetryOptions | undefined
   /** Prefix of every store key. Letters, digits, `_`, `-`, `.`. Default `"qc"`. */
   namespace?: string | undefined
   /** Default TTL in seconds; `null` keeps entries until invalidated. Default 60. */
@@ -103,6 +114,7 @@ export class QueryCache {
   private readonly access: StoreAccess
   private readonly tokens: Tokens
   private readonly entries: Entries
+  private readonly telemetry: Telemetry
   private readonly flights: Flights
 
   constructor(options: QueryCacheOptions = {}) {
@@ -124,8 +136,10 @@ export class QueryCache {
     }
     this.store = store
     this.layout = new KeyLayout(o.namespace, o.version, store.slotGroups ?? 1)
+    this.telemetry = new Telemetry(o.namespace, o.telemetryKeys)
     this.access = new StoreAccess(store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
     this.access.near = near
+    this.access.telemetry = this.telemetry
     this.tokens = new Tokens(this.access, this.counters, o.retryAfterMs)
     this.entries = new Entries(
       this.codec,
@@ -134,6 +148,7 @@ export class QueryCache {
       this.counters,
       o.maxEntryBytes,
       o.signer,
+      this.telemetry,
     )
     this.flights = new Flights(this.tokens, this.entries)
   }
@@ -141,16 +156,21 @@ export class QueryCache {
   /** The value stored under `key`, or undefined when absent, expired or invalidated. */
   async get<T = unknown>(key: string): Promise<T | undefined> {
     checkKey(key)
-    if (!this.access.guarded.available) return undefined
+    const started = this.telemetry.readStart()
+    if (!this.access.guarded.available) {
+      this.telemetry.read(started, key, 'bypass', undefined)
+      return undefined
+    }
     const { entry: entryKey, group } = this.layout.locate(key)
     const allToken = this.layout.allToken(group)
     const { read } = await this.lookup(key, entryKey, [allToken])
-    if (read === undefined) return undefined
-    if (read.state !== 'fresh') {
-      this.counters.miss(read?.model)
+    if (read === undefined || read.state !== 'fresh') {
+      if (read !== undefined) this.counters.miss(read.model)
+      this.telemetry.read(started, key, 'miss', read?.model)
       return undefined
     }
     this.counters.hit(read.model)
+    this.telemetry.read(started, key, 'hit', read.model)
     return read.value as T
   }
 
@@ -187,19 +207,24 @@ export class QueryCache {
       throw new CacheOptionError(
         'getOrSet(key, fn): fn must be a function returning the value to cache',
       )
+    const started = this.telemetry.readStart()
     const { entry: entryKey, group } = this.layout.locate(key)
     const o = resolveEntryOptions(options, this.defaultTtl, this.layout, group)
     const dependencies = o.dependencies
     const model = o.models[0]
     if (!(await this.tokens.usable(dependencies))) {
       this.counters.count('bypasses')
-      return fn()
+      if (started === 0) return fn()
+      const value = await fn()
+      this.telemetry.read(started, key, 'bypass', model)
+      return value
     }
     // one round trip: the entry and the current tokens of everything it should depend on
     const { observed, read } = await this.lookup(key, entryKey, dependencies)
     if (read !== undefined) {
       if (read.state === 'fresh') {
         this.counters.hit(model)
+        this.telemetry.read(started, key, 'hit', model)
         return read.value as T
       }
       if (read.state === 'stale') {
@@ -209,10 +234,23 @@ export class QueryCache {
             .start(entryKey, key, fn, o, observed)
             .catch((error) => this.access.report(error, 'refresh', key))
         }
+        this.telemetry.read(started, key, 'stale', model)
         return read.value as T
       }
     }
     this.counters.miss(model)
+    const value = await this.miss(key, entryKey, fn, o, observed)
+    this.telemetry.read(started, key, 'miss', model)
+    return value
+  }
+
+  private async miss<T>(
+    key: string,
+    entryKey: string,
+    fn: () => T | Promise<T>,
+    o: ResolvedEntryOptions,
+    observed: (string | undefined)[] | undefined,
+  ): Promise<T> {
     const flight = this.flights.joinable(entryKey, observed)
     if (flight) {
       const shared = await flight.promise
@@ -251,6 +289,7 @@ export class QueryCache {
   /** Removes one entry. To drop derived results race-free, depend on a tag and invalidate it. */
   async delete(key: string): Promise<boolean> {
     checkKey(key)
+    const started = this.telemetry.invalidateStart()
     const entryKey = this.layout.entry(key)
     this.flights.detach((_, k) => k === entryKey)
     const ok = await this.access.tryStore('delete', key, () =>
@@ -258,6 +297,7 @@ export class QueryCache {
     )
     if (!ok) return false
     this.counters.count('invalidations')
+    this.telemetry.invalidate(started, 'delete', [], [], key)
     return true
   }
 
@@ -277,6 +317,7 @@ export class QueryCache {
         `deletePattern needs a store that can list its keys; "${this.store.name}" cannot (use the memory store, Redis, or a Keyv store with an iterator)`,
       )
     }
+    const started = this.telemetry.invalidateStart()
     this.flights.detach((f) => matches(f.userKey))
     let removed = 0
     for await (const batch of this.access.scanKeys(this.layout.entryPrefix, pattern)) {
@@ -295,6 +336,7 @@ export class QueryCache {
         removed += doomed.length
     }
     this.counters.count('invalidations')
+    this.telemetry.invalidate(started, 'pattern', [], [], pattern)
     return removed
   }
 
@@ -302,10 +344,12 @@ export class QueryCache {
   async clear(): Promise<void> {
     // Rotating the namespace token kills every entry at once, in every process, even on stores
     // that cannot list keys; the sweep then frees the space.
+    const started = this.telemetry.invalidateStart()
     await this.invalidateTokenKeys(this.layout.everyAllToken(), true)
     for await (const batch of this.access.scanKeys(this.layout.entriesRoot, undefined)) {
       await this.access.tryStore('delete', undefined, () => this.store.deleteMany(batch))
     }
+    this.telemetry.invalidate(started, 'clear', [], [])
   }
 
   async invalidateModel(model: string): Promise<void> {
@@ -315,14 +359,18 @@ export class QueryCache {
   async invalidateModels(models: readonly string[]): Promise<void> {
     const names = checkNames(models, 'invalidateModels')
     if (names.length === 0) return
+    const started = this.telemetry.invalidateStart()
     await this.invalidateTokenKeys(this.layout.everyModel(names))
+    this.telemetry.invalidate(started, 'models', names, [])
     this.notifyInvalidate({ models: names, tags: [] })
   }
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     const names = checkNames(tags, 'invalidateTags')
     if (names.length === 0) return
+    const started = this.telemetry.invalidateStart()
     await this.invalidateTokenKeys(this.layout.everyTag(names))
+    this.telemetry.invalidate(started, 'tags', [], names)
     this.notifyInvalidate({ models: [], tags: names })
   }
 

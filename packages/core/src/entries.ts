@@ -5,6 +5,7 @@ import { type Signer, unsigned } from './integrity.js'
 import type { ResolvedEntryOptions } from './resolved-options.js'
 import type { StatsCollector } from './stats.js'
 import type { StoreAccess } from './store-access.js'
+import type { Telemetry } from './telemetry.js'
 import type { Tokens } from './tokens.js'
 
 export interface EntryRead {
@@ -26,6 +27,7 @@ export class Entries {
     private readonly maxEntryBytes: number,
     /** Signs written entries and verifies read ones (`integrity`); undefined: unsigned. */
     private readonly signer: Signer | undefined,
+    private readonly telemetry: Telemetry,
   ) {}
 
   /**
@@ -85,6 +87,7 @@ export class Entries {
     o: ResolvedEntryOptions,
     recorded: string[],
   ): Promise<boolean> {
+    const started = this.telemetry.setStart()
     const now = Date.now()
     const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
     const staleUntil = expiresAt === null || o.swr === 0 ? null : expiresAt + o.swr * 1000
@@ -113,6 +116,7 @@ export class Entries {
     )
     if (!ok) return false
     this.counters.count('sets')
+    this.telemetry.set(started, userKey, o.models[0], raw.length, o.ttl)
     return true
   }
 

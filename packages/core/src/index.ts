@@ -28,3 +28,11 @@ export { memoryStore } from './stores/memory.js'
 export type { RedisClusterStoreOptions } from './stores/redis-cluster.js'
 export type { StoreChannel, StoreDriver, Subscription } from './stores/types.js'
 export { defineStore } from './stores/types.js'
+export type {
+  ErrorEvent,
+  InvalidateEvent,
+  ReadEvent,
+  SetEvent,
+  TelemetryOptions,
+} from './telemetry.js'
+export { TELEMETRY_CHANNELS } from './telemetry.js'

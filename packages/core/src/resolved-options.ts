@@ -23,6 +23,7 @@ export interface ResolvedCacheOptions {
   onInvalidate: QueryCacheOptions['onInvalidate']
   nearCache: NearCacheOptions | undefined
   signer: Signer | undefined
+  telemetryKeys: boolean
 }
 
 /** One call's EntryOptions merged with the cache's defaults, plus the token keys they imply. */
@@ -57,6 +58,13 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     )
   checkFunction(options.onError, 'onError', '(error, context) => void')
   checkFunction(options.onInvalidate, 'onInvalidate', '({ models, tags }) => void')
+  const telemetry = options.telemetry ?? {}
+  if (typeof telemetry !== 'object' || telemetry === null)
+    throw new CacheOptionError('telemetry must be { keys?: boolean }')
+  if (telemetry.keys !== undefined && typeof telemetry.keys !== 'boolean')
+    throw new CacheOptionError(
+      `telemetry.keys must be true or false; got ${String(telemetry.keys)}`,
+    )
   const signer =
     options.integrity === undefined ? undefined : new Signer(options.integrity, namespace, version)
   return {
@@ -72,6 +80,7 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     onInvalidate: options.onInvalidate,
     nearCache: resolveNear(options.nearCache),
     signer,
+    telemetryKeys: telemetry.keys ?? false,
   }
 }
 

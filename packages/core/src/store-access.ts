@@ -4,6 +4,7 @@ import type { NearTier } from './near.js'
 import type { StatsCollector } from './stats.js'
 import { GuardedStore, type StoreOperation } from './stores/guarded.js'
 import type { StoreDriver } from './stores/types.js'
+import type { Telemetry } from './telemetry.js'
 
 /**
  * The cache's only way to the store and to `onError`: every call is bounded by the guard, and a
@@ -14,6 +15,8 @@ export class StoreAccess {
   readonly guarded: GuardedStore
   /** The near cache in front of the store, when there is one. */
   near: NearTier | undefined
+  /** Where failures are published (`querycache:error`). */
+  telemetry: Telemetry | undefined
 
   constructor(
     readonly driver: StoreDriver,
@@ -71,13 +74,14 @@ export class StoreAccess {
 
   report(error: unknown, operation: ErrorOperation, key: string | undefined): void {
     this.counters.count('errors')
-    if (!this.onError) return
     const wrapped =
       error instanceof QueryCacheError
         ? error
         : new QueryCacheError('QC_UNKNOWN', String((error as Error)?.message ?? error), {
             cause: error,
           })
+    this.telemetry?.error(wrapped, operation, key)
+    if (!this.onError) return
     try {
       this.onError(
         wrapped,
