@@ -93,11 +93,14 @@ describe.each<[string, Record<'postgresql' | 'mysql' | 'sqlite', 'users' | null>
   ["SELECT [it's; x]", { postgresql: null, mysql: null, sqlite: 'users' }],
   // a `--` or `;` inside a literal is data
   ["SELECT '--'", { postgresql: 'users', mysql: 'users', sqlite: 'users' }],
-  ["SELECT $$ it's; $$", { postgresql: 'users', mysql: null, sqlite: null }],
+  // (MySQL 9 has $$ strings too)
+  ["SELECT $$ it's; $$", { postgresql: 'users', mysql: 'users', sqlite: null }],
   // PostgreSQL block comments nest; MySQL's and SQLite's do not
   ["SELECT 1 /* a /* b */ it's */", { postgresql: 'users', mysql: null, sqlite: null }],
-  // MySQL runs the body of /*! … */
+  // MySQL runs the body of /*! … */; a /*! inside one does not nest
   ['/*!50001 DELETE FROM users */ SELECT 1', { postgresql: null, mysql: 'users', sqlite: null }],
+  ['/*! /*! DELETE FROM users */', { postgresql: null, mysql: 'users', sqlite: null }],
+  ['/*!50000 /*!50000 DELETE FROM users */', { postgresql: null, mysql: 'users', sqlite: null }],
 ])('%j then an UPDATE', (head, expected) => {
   it.each(['postgresql', 'mysql', 'sqlite'] as const)('%s', (dialect) => {
     const text = head.startsWith('/*!') ? head : head + TAIL
@@ -110,6 +113,20 @@ describe.each<[string, Record<'postgresql' | 'mysql' | 'sqlite', 'users' | null>
     const anyWrites = Object.values(expected).some((t) => t !== null)
     const found = rawWriteEffect(text, (id) => [id])
     if (anyWrites) expect(found).not.toBeNull()
+  })
+})
+
+describe('PostgreSQL lexical rules', () => {
+  it.each([
+    // a -- comment ends at a carriage return too
+    ['WITH a AS (SELECT 1) --x\r, d AS (DELETE FROM users RETURNING 1) SELECT 1'],
+    // an E'' literal continued after a newline keeps its backslash escapes
+    [
+      "WITH x AS (SELECT E''\n'\\'' AS a, '\\' AS b), d AS (DELETE FROM users RETURNING 1) SELECT ''",
+    ],
+  ])('%j writes users', (text) => {
+    expect(sqlWrites(text, 'postgresql').tables).toContain('users')
+    expect(sqlWrites(text).readOnly).toBe(false)
   })
 })
 
@@ -128,6 +145,14 @@ describe('settings the reader cannot see: every reading counts', () => {
       tables: [],
       readOnly: true,
     })
+  })
+  it('readings that disagree around a backslash and a quote: everything', () => {
+    expect(sqlWrites("SELECT 'it\\'s'", 'mysql')).toMatchObject({ unknown: true, readOnly: false })
+  })
+  it("MySQL 9's $$ strings", () => {
+    expect(sqlWrites("WITH x AS (SELECT $$'$$) DELETE FROM users -- '", 'mysql').tables).toEqual([
+      'users',
+    ])
   })
   it('SQLite has no backslash escapes: one reading', () => {
     expect(sqlReadings("SELECT 'a\\'; UPDATE users SET name = 1", 'sqlite')).toEqual([

@@ -199,6 +199,7 @@ export function hookCount<T>(builder: T, engine: Engine, tx: TxState | undefined
       } catch {
         resolved = undefined
       }
+      if (!resolved) engine.cache.recordBypass() // opted out, no scope, or unreadable
       promise = resolved ? engine.cachedRead(resolved, run, (v) => v) : run()
     }
     return promise.then(onFulfilled, onRejected)

@@ -145,6 +145,7 @@ describe.runIf(admin)('mysql2 / MariaDB', () => {
       "# it's\nUPDATE people SET name = 'e2' WHERE id = 1",
       "-- it's\nUPDATE people SET name = 'e3' WHERE id = 1",
       "/*! UPDATE people SET name = 'e4' WHERE id = 1 */",
+      "/*! /*! UPDATE people SET name = 'e5' WHERE id = 1 */",
       // qualified with the connection's own database: the same table
       `UPDATE \`${database}\`.\`people\` SET name = 'f1' WHERE id = 1`,
       `INSERT INTO ${database}.people (name) VALUES ('f2')`,

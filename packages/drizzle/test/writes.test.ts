@@ -136,6 +136,17 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
       ],
       ['TRUNCATE of a list, CASCADE', 'TRUNCATE TABLE ONLY comments, posts CASCADE'],
       ['COPY … FROM', 'COPY posts (author_id, title) FROM PROGRAM \'printf "2\\tcopied\\n"\''],
+      // lexical rules: a -- comment ends at \r; an E'' literal continued after a newline
+      [
+        'a write after a -- comment ended by a carriage return',
+        "WITH a AS (SELECT 1) --x\r, d AS (UPDATE posts SET title = 'cr' WHERE id = 1 RETURNING 1) SELECT 1",
+      ],
+      [
+        "a write after an E'' literal continued on the next line",
+        String.raw`WITH x AS (SELECT E''` +
+          '\n' +
+          String.raw`'\'' AS a, '\' AS b), d AS (UPDATE posts SET title = 'econt' WHERE id = 1 RETURNING 1) SELECT ''`,
+      ],
     ],
     sqlite: [
       [

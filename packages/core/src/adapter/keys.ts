@@ -37,7 +37,8 @@ export class ScopedKeys {
     if (this.scopeFn === undefined) return { scope: undefined }
     let scope: string | undefined
     try {
-      scope = this.scopeFn() ?? undefined
+      // an empty scope is no scope: `key@` would otherwise be shared with the unscoped entry
+      scope = this.scopeFn() || undefined
     } catch {
       scope = undefined
     }

@@ -28,6 +28,10 @@ interface Lexing {
   dollarQuotes: boolean
   /** SQLite (and SQL Server): [name] is an identifier. */
   brackets: boolean
+  /** PostgreSQL: a `--` comment also ends at a carriage return. */
+  commentEndsAtCR: boolean
+  /** PostgreSQL: '…' after whitespace holding a newline continues the literal before it (E'…' too). */
+  continuation: boolean
 }
 
 const MYSQL: Lexing = {
@@ -38,6 +42,8 @@ const MYSQL: Lexing = {
   nestedComments: false,
   dollarQuotes: false,
   brackets: false,
+  commentEndsAtCR: false,
+  continuation: false,
 }
 const POSTGRES: Lexing = {
   backslash: 'e',
@@ -47,6 +53,8 @@ const POSTGRES: Lexing = {
   nestedComments: true,
   dollarQuotes: true,
   brackets: false,
+  commentEndsAtCR: true,
+  continuation: true,
 }
 const SQLITE: Lexing = {
   backslash: 'none',
@@ -56,20 +64,25 @@ const SQLITE: Lexing = {
   nestedComments: false,
   dollarQuotes: false,
   brackets: true,
+  commentEndsAtCR: false,
+  continuation: false,
 }
+/** SQL Server's rules, read only for dialects the reader does not know. */
+const SQLSERVER: Lexing = { ...SQLITE, nestedComments: true }
 
 const LEXINGS: Record<SqlDialect, Lexing[]> = {
-  // ANSI_QUOTES ("…" an identifier, no escapes in it); NO_BACKSLASH_ESCAPES
+  // ANSI_QUOTES ("…" an identifier, no escapes in it); NO_BACKSLASH_ESCAPES; MySQL 9's $$ strings
   mysql: [
     MYSQL,
     { ...MYSQL, doubleQuoteBackslash: false },
     { ...MYSQL, backslash: 'none', doubleQuoteBackslash: false },
+    { ...MYSQL, dollarQuotes: true },
   ],
   // standard_conforming_strings = off
   postgresql: [POSTGRES, { ...POSTGRES, backslash: 'all' }],
   sqlite: [SQLITE],
 }
-const EVERY_LEXING = [...LEXINGS.mysql, ...LEXINGS.postgresql, ...LEXINGS.sqlite]
+const EVERY_LEXING = [...LEXINGS.mysql, ...LEXINGS.postgresql, ...LEXINGS.sqlite, SQLSERVER]
 
 /** The dialect of a provider or driver name (`cockroachdb` reads as PostgreSQL, `mariadb` as MySQL). */
 export function sqlDialectOf(name: string | undefined): SqlDialect | undefined {
@@ -120,6 +133,8 @@ function lex(text: string, l: Lexing): string[] {
   let current = ''
   let from = 0 // start of the text not yet copied to `current`
   let inExecutable = false // inside MySQL's /*! … */, whose body runs
+  let literalEnd = -1 // where the last '…' literal ended, and whether it had backslash escapes
+  let literalBackslash = false
   const copy = (to: number) => {
     current += text.slice(from, to)
   }
@@ -145,13 +160,18 @@ function lex(text: string, l: Lexing): string[] {
     let end = -1 // where the token that starts at i ends; -1: no token starts here
     let replacement = ' '
     if (c === "'") {
-      const backslash =
-        l.backslash === 'all' ||
-        (l.backslash === 'e' &&
-          /[eE]/.test(text[i - 1] ?? '') &&
-          !IDENT_CHAR.test(text[i - 2] ?? ''))
+      const gap = literalEnd < 0 ? '' : text.slice(literalEnd, i)
+      const continues = l.continuation && literalEnd >= 0 && /^\s*[\n\r]\s*$/.test(gap)
+      const backslash: boolean = continues
+        ? literalBackslash
+        : l.backslash === 'all' ||
+          (l.backslash === 'e' &&
+            /[eE]/.test(text[i - 1] ?? '') &&
+            !IDENT_CHAR.test(text[i - 2] ?? ''))
       end = quotedEnd(text, i, "'", backslash)
       replacement = "''"
+      literalEnd = end
+      literalBackslash = backslash
     } else if (c === '"' || c === '`') {
       end = quotedEnd(text, i, c, c === '"' && l.doubleQuoteBackslash)
       replacement = text.slice(i, end)
@@ -174,13 +194,13 @@ function lex(text: string, l: Lexing): string[] {
         (!l.mysqlComments || i + 2 >= text.length || text.charCodeAt(i + 2) <= 32)) ||
       (c === '#' && l.hashComments)
     ) {
-      const newline = text.indexOf('\n', i)
-      end = newline < 0 ? text.length : newline
+      end = lineEnd(text, i, l.commentEndsAtCR)
     } else if (c === '/' && text[i + 1] === '*') {
       MYSQL_EXECUTABLE.lastIndex = i
-      const executable = l.mysqlComments && !inExecutable ? MYSQL_EXECUTABLE.exec(text) : null
+      const executable = l.mysqlComments ? MYSQL_EXECUTABLE.exec(text) : null
       if (executable) {
-        // MySQL runs the body of /*! … */ (and MariaDB's /*M! … */): it is read as code
+        // MySQL runs the body of /*! … */ (and MariaDB's /*M! … */): it is read as code. They
+        // do not nest: a /*! inside one is dropped, and the first */ ends it
         inExecutable = true
         end = i + executable[0].length
       } else end = blockCommentEnd(text, i, l.nestedComments)
@@ -194,6 +214,15 @@ function lex(text: string, l: Lexing): string[] {
   copy(text.length)
   statements.push(current)
   return statements
+}
+
+/** Where a line comment starting at `start` ends (PostgreSQL: at \r too). */
+function lineEnd(text: string, start: number, atCR: boolean): number {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10 || (atCR && c === 13)) return i
+  }
+  return text.length
 }
 
 /** The end of a quoted token starting at `start` (the text's end when it is not closed). */

@@ -108,16 +108,20 @@ const TRUNCATE = new RegExp(
  * names is named, and the text is read-only only if every reading is.
  */
 export function sqlWrites(sqlText: string, dialect?: string): SqlWrites {
-  const readings = sqlReadings(sqlText, dialect).map(writesOf)
+  const statements = sqlReadings(sqlText, dialect)
+  const readings = statements.map(writesOf)
   if (readings.length === 1) return readings[0]!
+  // readings that disagree around a backslash: a server setting or a rule the reader does not
+  // model could pair the quotes yet another way, so nothing the readings say can be trusted
+  const ambiguous = /\\['"]|['"]\\/.test(sqlText)
   const union = (pick: (w: SqlWrites) => string[]) => [...new Set(readings.flatMap(pick))]
   return {
     tables: union((w) => w.tables),
     truncated: union((w) => w.truncated),
     truncateCascades: readings.some((w) => w.truncateCascades),
-    unknown: readings.some((w) => w.unknown),
-    writes: readings.some((w) => w.writes),
-    readOnly: readings.every((w) => w.readOnly),
+    unknown: ambiguous || readings.some((w) => w.unknown),
+    writes: ambiguous || readings.some((w) => w.writes),
+    readOnly: !ambiguous && readings.every((w) => w.readOnly),
   }
 }
 
