@@ -143,8 +143,7 @@ describe.each(targets)('writes invalidate what they change (%s, %s store)', (kin
       ],
       [
         "a write after an E'' literal continued on the next line",
-        String.raw`WITH x AS (SELECT E''` +
-          '\n' +
+        "WITH x AS (SELECT E''\n" +
           String.raw`'\'' AS a, '\' AS b), d AS (UPDATE posts SET title = 'econt' WHERE id = 1 RETURNING 1) SELECT ''`,
       ],
     ],
