@@ -34,9 +34,17 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
     const manifest = execFileSync('tar', ['-xzOf', join(tarballs, file), 'package/package.json'])
     expect(manifest.toString()).not.toContain('workspace:')
     const listing = execFileSync('tar', ['-tzf', join(tarballs, file)]).toString()
-    expect(listing).toContain('package/dist/index.js')
-    expect(listing).toContain('package/dist/index.cjs')
-    expect(listing).toContain('package/README.md')
+    for (const path of [
+      'package/dist/index.js',
+      'package/dist/index.cjs',
+      'package/dist/index.d.ts',
+      'package/dist/index.d.cts',
+      'package/README.md',
+      'package/LICENSE',
+    ])
+      expect(listing, file).toContain(path)
+    // no sources, tests or build configuration
+    expect(listing, file).not.toMatch(/package\/(?:src|test)\//)
   }
 
   const app = join(work, 'app')
@@ -79,4 +87,39 @@ console.log(JSON.stringify({ core: typeof createQueryCache, prisma: typeof cache
   expect(esm).toEqual({ calls: 1, hits: 1, prisma: 'function', drizzle: 'function' })
   const cjs = JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: app }).toString())
   expect(cjs).toEqual({ core: 'function', prisma: 'function', drizzle: 'function' })
+
+  // an app of its own with its own schema, on the installed packages and a driver from the
+  // registry: a cached read, a write, a fresh read
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '@libsql/client@^0.17'], {
+    cwd: app,
+    stdio: 'pipe',
+  })
+  writeFileSync(
+    join(app, 'drizzle-app.mjs'),
+    `import { createClient } from '@libsql/client'
+import { withQueryCache } from '@querycache/drizzle'
+import { eq } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/libsql'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+const notes = sqliteTable('notes', { id: integer('id').primaryKey(), body: text('body').notNull() })
+const client = createClient({ url: 'file:notes.db' })
+await client.execute('create table notes (id integer primary key, body text not null)')
+await client.execute("insert into notes (body) values ('first')")
+const db = withQueryCache(drizzle({ client }))
+const read = () => db.select().from(notes)
+const before = await read()
+await read()
+await db.update(notes).set({ body: 'second' }).where(eq(notes.id, 1))
+const after = await read()
+console.log(JSON.stringify({ before, after, hits: db.$cache.stats().hits }))
+await db.$cache.close()
+client.close()
+`,
+  )
+  const drizzleApp = JSON.parse(execFileSync('node', ['drizzle-app.mjs'], { cwd: app }).toString())
+  expect(drizzleApp).toEqual({
+    before: [{ id: 1, body: 'first' }],
+    after: [{ id: 1, body: 'second' }],
+    hits: 1,
+  })
 }, 240_000)
