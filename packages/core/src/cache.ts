@@ -84,6 +84,9 @@ export interface InvalidationEvent {
   tags: readonly string[]
 }
 
+/** How one read was served (see `getOrSetInfo`). */
+export type CallResult = 'hit' | 'stale' | 'miss' | 'bypass'
+
 export interface EntryOptions {
   /** Seconds; `null` = until invalidated. Default: the cache's `ttl`. */
   ttl?: number | null | undefined
@@ -202,6 +205,32 @@ export class QueryCache {
    * key per process at a time; concurrent callers share its result, each getting its own copy.
    */
   async getOrSet<T>(key: string, fn: () => T | Promise<T>, options: EntryOptions = {}): Promise<T> {
+    return this.readOrRun(key, fn, options, undefined)
+  }
+
+  /**
+   * getOrSet, also saying how this one call was served: `hit`, `stale` (served, refreshing),
+   * `miss` (`fn` ran, or a concurrent call's run was shared) or `bypass` (the store down or an
+   * invalidation pending: `fn` ran, nothing was cached).
+   */
+  async getOrSetInfo<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    options: EntryOptions = {},
+  ): Promise<{ value: T; result: CallResult }> {
+    let result: CallResult = 'miss'
+    const value = await this.readOrRun(key, fn, options, (r) => {
+      result = r
+    })
+    return { value, result }
+  }
+
+  private async readOrRun<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    options: EntryOptions,
+    served: ((result: CallResult) => void) | undefined,
+  ): Promise<T> {
     checkKey(key)
     if (typeof fn !== 'function')
       throw new CacheOptionError(
@@ -214,6 +243,7 @@ export class QueryCache {
     const model = o.models[0]
     if (!(await this.tokens.usable(dependencies))) {
       this.counters.count('bypasses')
+      served?.('bypass')
       if (started === 0) return fn()
       const value = await fn()
       this.telemetry.read(started, key, 'bypass', model)
@@ -224,6 +254,7 @@ export class QueryCache {
     if (read !== undefined) {
       if (read.state === 'fresh') {
         this.counters.hit(model)
+        served?.('hit')
         this.telemetry.read(started, key, 'hit', model)
         return read.value as T
       }
@@ -234,11 +265,13 @@ export class QueryCache {
             .start(entryKey, key, fn, o, observed)
             .catch((error) => this.access.report(error, 'refresh', key))
         }
+        served?.('stale')
         this.telemetry.read(started, key, 'stale', model)
         return read.value as T
       }
     }
     this.counters.miss(model)
+    served?.('miss')
     const value = await this.miss(key, entryKey, fn, o, observed)
     this.telemetry.read(started, key, 'miss', model)
     return value

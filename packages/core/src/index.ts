@@ -1,4 +1,5 @@
 export type {
+  CallResult,
   EntryOptions,
   ErrorContext,
   ErrorOperation,

@@ -2,7 +2,7 @@
 import { CacheOptionError } from '@querycache/core'
 import { checkCallOptions as checkOptions } from '@querycache/core/adapter'
 import { ALL } from './analyze.js'
-import type { Engine } from './engine.js'
+import { bypassed, type Engine } from './engine.js'
 import { toPlain } from './plain.js'
 import {
   define,
@@ -37,7 +37,7 @@ export function checkCallOptions(config: unknown): void {
   const o = checkOptions(
     config,
     '$withCache',
-    "{ ttl?, tags?, key?, swr? } (or Drizzle's { tag?, config?, autoInvalidate? })",
+    "{ ttl?, tags?, key?, swr?, onInfo? } (or Drizzle's { tag?, config?, autoInvalidate? })",
   ) as QueryCacheCallOptions | false | undefined
   if (o && o.tag !== undefined && (typeof o.tag !== 'string' || o.tag.length === 0))
     throw new CacheOptionError('$withCache: tag must be a non-empty string')
@@ -158,6 +158,7 @@ export function hookPrepared(
           : safe(() => engine.resolveRead(builder, plan, sql, params, 'rows'))
       if (!resolved) {
         if (mapped) engine.cache.recordBypass()
+        if (tx || engine.openSharedTransactions > 0) bypassed(builder.cacheConfig, 'transaction')
         return original.call(this, sql, params, query)
       }
       return original.call(this, sql, params, () =>
@@ -188,6 +189,7 @@ export function hookCount<T>(builder: T, engine: Engine, tx: TxState | undefined
     // include uncommitted rows: never cached
     if (tx || engine.openSharedTransactions > 0) {
       engine.cache.recordBypass()
+      bypassed(this.cacheConfig, 'transaction')
       promise = run()
     } else {
       let resolved: ResolvedRead | undefined

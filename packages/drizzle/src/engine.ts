@@ -2,12 +2,14 @@
 // the kit's dependencies, invalidation and cached reads.
 import { CacheOptionError, createQueryCache, QueryCache, QueryCacheError } from '@querycache/core'
 import {
+  type CacheCallInfo,
   Dependencies,
   Invalidator,
   isLockingRead,
   type ReferentialAction,
   RelationGraph,
   readThrough,
+  reportInfo,
   ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
@@ -240,8 +242,8 @@ export class Engine {
     params: unknown,
     shape: string,
   ): ResolvedRead | undefined {
-    if (plan.bypass) return undefined
     const cc = builder.cacheConfig as (QueryCacheCallOptions & { enable?: boolean }) | undefined
+    if (plan.bypass) return bypassed(cc, 'opted-out') // a locking read, or a table never cached
     if (cc?.enable === false) return undefined
     if (!this.auto && !cc?.enable) return undefined
     let ttl: number | null | undefined = this.ttl
@@ -255,7 +257,7 @@ export class Engine {
     const tags = [...(cc?.tags ?? [])]
     if (cc?.tag !== undefined) tags.push(cc.tag)
     const scoped = this.keys.forRead()
-    if (!scoped) return undefined // a scope function that gives no scope: uncached (bypass)
+    if (!scoped) return bypassed(cc, 'no-scope') // a scope function that gives no scope
     const { scope } = scoped
     const custom = cc?.key ?? cc?.tag
     const key =
@@ -267,18 +269,34 @@ export class Engine {
           )
         : this.keys.query({ orm: 'drizzle', db: this.id, sql: sqlText, params, shape }, scope)
     const models = cc?.autoInvalidate === false ? [ALL] : plan.models
-    return { key, ttl, tags, swr: cc?.swr, models }
+    return { key, ttl, tags, swr: cc?.swr, models, onInfo: cc?.onInfo }
   }
 
   /** Runs a read through the cache; a cache failure falls back to the query itself. */
   cachedRead<T>(r: ResolvedRead, run: () => Promise<T>, transform: (v: T) => T): Promise<T> {
     return readThrough(
       this.cache,
-      { key: r.key, dependencies: r.models, ttl: r.ttl, tags: r.tags, swr: r.swr },
+      {
+        key: r.key,
+        dependencies: r.models,
+        ttl: r.ttl,
+        tags: r.tags,
+        swr: r.swr,
+        onInfo: r.onInfo,
+      },
       run,
       transform,
     )
   }
+}
+
+/** Tells a query's `onInfo` that it goes to the database uncached, and why; undefined. */
+export function bypassed(
+  cc: QueryCacheCallOptions | undefined,
+  reason: NonNullable<CacheCallInfo['reason']>,
+): undefined {
+  reportInfo(cc?.onInfo, { result: 'bypass', reason, key: undefined, dependencies: [], tags: [] })
+  return undefined
 }
 
 export function referentialAction(action: string | undefined): ReferentialAction {

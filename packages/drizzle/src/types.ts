@@ -1,6 +1,6 @@
 // The public types of @querycache/drizzle, and the plans the engine makes of queries.
 import type { QueryCache, QueryCacheOptions } from '@querycache/core'
-import type { TransactionWrites } from '@querycache/core/adapter'
+import type { CacheCallInfo, TransactionWrites } from '@querycache/core/adapter'
 import type { Table } from 'drizzle-orm'
 
 /** Per-query cache options, given to `$withCache(...)`. */
@@ -13,6 +13,11 @@ export interface QueryCacheCallOptions {
   key?: string | undefined
   /** Seconds past the TTL during which the old result is served while one refresh runs. */
   swr?: number | undefined
+  /**
+   * Told how this query was served — `hit`, `stale`, `miss` or `bypass` (with the reason) — with
+   * its key and dependencies. The query's result is unchanged.
+   */
+  onInfo?: ((info: CacheCallInfo) => void) | undefined
   // ── Drizzle's own `$withCache` options, honoured with their Drizzle meaning ──
   /** Drizzle: a custom key for this query; also usable in `$cache.invalidate({ tags })`. */
   tag?: string | undefined
@@ -94,6 +99,7 @@ export interface ResolvedRead {
   tags: string[]
   swr: number | undefined
   models: string[]
+  onInfo: ((info: CacheCallInfo) => void) | undefined
 }
 
 /** A hidden, writable property: how hooks are attached to Drizzle's own objects. */

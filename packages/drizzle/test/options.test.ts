@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { CacheOptionError, defineStore, type StoreDriver } from '@querycache/core'
+import type { CacheCallInfo } from '@querycache/core/adapter'
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createQueryCache, QueryCache, withCache, withQueryCache } from '../src/index.js'
@@ -143,6 +144,35 @@ describe.each(kinds)('options (%s)', (kind) => {
     expect(() => ctx.wrap({ scope: () => 'a', unscoped: 'share' as never })).toThrow(
       /unscoped must be 'bypass' or 'shared'/,
     )
+  })
+
+  it('$withCache({ onInfo }) tells one query how it was served, without changing its result', async () => {
+    const infos: CacheCallInfo[] = []
+    const onInfo = (i: CacheCallInfo) => infos.push(i)
+    const read = () =>
+      ctx.db
+        .select()
+        .from(users())
+        .$withCache({ onInfo, tags: ['people'] })
+    const first = await read()
+    expect(first).toEqual(await ctx.raw.select().from(users()))
+    await read()
+    await ctx.db.update(users()).set({ name: 'renamed' })
+    await read()
+    await ctx.db.transaction(async (tx: any) => {
+      await tx.select().from(users()).$withCache({ onInfo })
+    })
+    expect(infos.map((i) => i.result)).toEqual(['miss', 'hit', 'miss', 'bypass'])
+    expect(infos[3]).toMatchObject({ reason: 'transaction' })
+    expect(infos[1]!.key).toBe(infos[0]!.key)
+    expect(infos[0]!.tags).toEqual(['people'])
+    expect(infos[0]!.dependencies.join(' ')).toMatch(/users/)
+    expect(() =>
+      ctx.db
+        .select()
+        .from(users())
+        .$withCache({ onInfo: 1 as never }),
+    ).toThrow(/onInfo must be a function/)
   })
 
   it('stats per table', async () => {

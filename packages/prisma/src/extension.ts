@@ -9,10 +9,12 @@ import {
   type QueryCacheOptions,
 } from '@querycache/core'
 import {
+  type CacheCallInfo,
   type CallOptions,
   checkCallOptions,
   Invalidator,
   readThrough,
+  reportInfo,
   ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
@@ -32,6 +34,11 @@ export type CacheCallOptions =
       tags?: readonly string[] | undefined
       /** Seconds past the TTL during which the old result is served while one refresh runs. */
       swr?: number | undefined
+      /**
+       * Told how this call was served — `hit`, `stale`, `miss` or `bypass` (with the reason) —
+       * with its key and dependencies. The call's result is unchanged.
+       */
+      onInfo?: ((info: CacheCallInfo) => void) | undefined
     }
   | false
 
@@ -43,6 +50,8 @@ export interface RawCacheOptions {
   ttl?: number | null | undefined
   key?: string | undefined
   swr?: number | undefined
+  /** Told how this call was served (see `CacheCallOptions.onInfo`). */
+  onInfo?: ((info: CacheCallInfo) => void) | undefined
 }
 
 export interface CacheExtensionOptions {
@@ -147,6 +156,7 @@ class CachingLayer {
       if (inTransaction) {
         // a transaction may read its own uncommitted rows: never cache them, never serve it stale
         this.cache.recordBypass()
+        bypassed(option, 'transaction')
         return query(rest)
       }
       return this.read(model, operation, rest, option, () => query(rest))
@@ -187,16 +197,19 @@ class CachingLayer {
       (this.options.auto === false && option === undefined)
     ) {
       this.cache.recordBypass()
+      bypassed(option, 'opted-out')
       return run()
     }
     const models = safely(() => readDependencies(this.graph, model, args))
     if (!models) {
       this.cache.recordBypass()
+      bypassed(option, 'unreadable')
       return run()
     }
     const scoped = this.keys.forRead()
     if (!scoped) {
       this.cache.recordBypass()
+      bypassed(option, 'no-scope')
       return run()
     }
     const { scope } = scoped
@@ -211,6 +224,7 @@ class CachingLayer {
         ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
         tags: option?.tags,
         swr: option?.swr,
+        onInfo: option?.onInfo,
       },
       run,
     )
@@ -273,17 +287,20 @@ class CachingLayer {
     if (writes === undefined) {
       // SQL this adapter cannot read (a DO block, a procedure call): run it, never cache it
       this.cache.recordBypass()
+      bypassed(options, 'unreadable')
       return run()
     }
     // a raw read inside a transaction callback (on `tx` or not) is never cached: conservative,
     // since the extension context does not say whether `this` is the transaction's client
     if (this.transactions.getStore()) {
       this.cache.recordBypass()
+      bypassed(options, 'transaction')
       return run()
     }
     const scoped = this.keys.forRead()
     if (!scoped) {
       this.cache.recordBypass()
+      bypassed(options, 'no-scope')
       return run()
     }
     const { scope } = scoped
@@ -298,6 +315,7 @@ class CachingLayer {
         ttl: pickTtl(options.ttl, undefined, this.options.ttl),
         tags,
         swr: options.swr,
+        onInfo: options.onInfo,
       },
       run,
     )
@@ -321,6 +339,21 @@ function validateOptions(options: CacheExtensionOptions): void {
     )
   if (options.auto !== undefined && typeof options.auto !== 'boolean')
     throw new CacheOptionError('cacheExtension: auto must be true or false')
+}
+
+/** Tells a call's `onInfo` that it went to the database uncached, and why. */
+function bypassed(
+  option: { onInfo?: ((info: CacheCallInfo) => void) | undefined } | false | undefined,
+  reason: NonNullable<CacheCallInfo['reason']>,
+): void {
+  if (option)
+    reportInfo(option.onInfo, {
+      result: 'bypass',
+      reason,
+      key: undefined,
+      dependencies: [],
+      tags: [],
+    })
 }
 
 /** Takes the `cache` option off a read's arguments (Prisma must not see it), checked. */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Prisma } from '@querycache/schema'
 import { describe, expect, test } from 'vitest'
-import { cacheExtension } from '../src/index.js'
+import { type CacheCallInfo, cacheExtension } from '../src/index.js'
 import { openBlog, PROVIDERS } from './support/fixtures.js'
 
 describe.each(PROVIDERS)('%s', (provider) => {
@@ -103,6 +103,48 @@ describe.each(PROVIDERS)('%s', (provider) => {
     await tenant.run('a', async () => await prisma.post.findMany())
     await tenant.run('a', async () => await prisma.post.findMany())
     expect(cache.stats()).toMatchObject({ hits: 1, sets: 1, bypasses: 2 })
+  })
+
+  test('cache.onInfo tells one call how it was served, without changing its result', async () => {
+    const { prisma, base } = await openBlog(provider)
+    const infos: CacheCallInfo[] = []
+    const onInfo = (i: CacheCallInfo) => infos.push(i)
+    const read = () =>
+      prisma.post.findMany({
+        include: { author: true },
+        orderBy: { id: 'asc' },
+        cache: { onInfo, tags: ['home'] },
+      })
+    const first = await read()
+    expect(first).toEqual(
+      await base.post.findMany({ include: { author: true }, orderBy: { id: 'asc' } }),
+    )
+    await read()
+    await prisma.user.update({ where: { id: 1 }, data: { name: 'Ada L.' } })
+    await read()
+    await prisma.$transaction(async (tx) => {
+      await tx.post.findMany({ cache: { onInfo } })
+    })
+    expect(infos.map((i) => i.result)).toEqual(['miss', 'hit', 'miss', 'bypass'])
+    expect(infos[3]).toMatchObject({ reason: 'transaction', key: undefined })
+    expect(infos[1]!.key).toBe(infos[0]!.key)
+    expect(infos[1]!.tags).toEqual(['home'])
+    // the read depends on both models it reaches
+    expect(infos[0]!.dependencies.join(' ')).toMatch(/Post/)
+    expect(infos[0]!.dependencies.join(' ')).toMatch(/User/)
+    // a throwing listener does not fail the query
+    const again = await prisma.post.findMany({
+      orderBy: { id: 'asc' },
+      cache: {
+        onInfo: () => {
+          throw new Error('listener')
+        },
+      },
+    })
+    expect(again.length).toBeGreaterThan(0)
+    await expect(prisma.post.findMany({ cache: { onInfo: 'x' as never } })).rejects.toThrow(
+      /cache\.onInfo must be a function/,
+    )
   })
 
   test("unscoped: 'shared' caches reads without a scope under one shared key, on purpose", async () => {

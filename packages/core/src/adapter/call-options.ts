@@ -1,5 +1,20 @@
+import type { CallResult } from '../cache.js'
 import { CacheOptionError } from '../errors.js'
 import { checkNames, checkNonNegative, checkTtl } from '../options.js'
+
+/** How one adapter read was served, for the per-call `onInfo` option. */
+export interface CacheCallInfo {
+  /** `hit`, `stale` (served, refreshing), `miss` (the query ran) or `bypass` (not cached). */
+  result: CallResult
+  /** Why a bypass went to the database: `transaction`, `opted-out`, `no-scope`, `unreadable`, `store`. */
+  reason?: 'transaction' | 'opted-out' | 'no-scope' | 'unreadable' | 'store'
+  /** The cache key (undefined for a bypass decided before a key was made). */
+  key: string | undefined
+  /** What the result depends on: the dependency names its models/tables map to (`m:Post`, …). */
+  dependencies: readonly string[]
+  /** Tags of this call. */
+  tags: readonly string[]
+}
 
 /** What every adapter's per-call cache option carries. */
 export interface CallOptions {
@@ -11,6 +26,21 @@ export interface CallOptions {
   tags?: readonly string[] | undefined
   /** Seconds past the TTL during which the old result is served while one refresh runs. */
   swr?: number | undefined
+  /** Called once the call is served: hit, stale, miss or bypass, its key and dependencies. */
+  onInfo?: ((info: CacheCallInfo) => void) | undefined
+}
+
+/** Calls a caller's `onInfo`; its failure is not the query's. */
+export function reportInfo(
+  onInfo: ((info: CacheCallInfo) => void) | undefined,
+  info: CacheCallInfo,
+): void {
+  if (!onInfo) return
+  try {
+    onInfo(info)
+  } catch {
+    // a throwing listener must not fail the query
+  }
 }
 
 /**
@@ -33,5 +63,7 @@ export function checkCallOptions(
   if (o.tags !== undefined) checkNames(o.tags, `${where}.tags`)
   if (o.key !== undefined && (typeof o.key !== 'string' || o.key.length === 0))
     throw new CacheOptionError(`${where}.key must be a non-empty string`)
+  if (o.onInfo !== undefined && typeof o.onInfo !== 'function')
+    throw new CacheOptionError(`${where}.onInfo must be a function (info) => void`)
   return o
 }

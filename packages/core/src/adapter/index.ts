@@ -4,8 +4,8 @@
  * does the rest the same way for every ORM: dependency names, the relation graph, raw SQL, the
  * failed-write rule, transactions, scoped keys and per-call options.
  */
-export type { CallOptions } from './call-options.js'
-export { checkCallOptions } from './call-options.js'
+export type { CacheCallInfo, CallOptions } from './call-options.js'
+export { checkCallOptions, reportInfo } from './call-options.js'
 export { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from './conventions.js'
 export type { DependencyNaming, WriteEffect } from './dependencies.js'
 export { Dependencies } from './dependencies.js'

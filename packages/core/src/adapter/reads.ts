@@ -1,5 +1,6 @@
-import type { QueryCache } from '../cache.js'
+import type { CallResult, QueryCache } from '../cache.js'
 import { CacheOptionError } from '../errors.js'
+import { type CacheCallInfo, reportInfo } from './call-options.js'
 
 /** One cached read, as an adapter hands it to the cache. */
 export interface ReadRequest {
@@ -9,6 +10,8 @@ export interface ReadRequest {
   ttl?: number | null | undefined
   tags?: readonly string[] | undefined
   swr?: number | undefined
+  /** The caller's per-call `onInfo`, told how the call was served. */
+  onInfo?: ((info: CacheCallInfo) => void) | undefined
 }
 
 /**
@@ -24,29 +27,43 @@ export async function readThrough<T>(
 ): Promise<T> {
   let queryFailed = false
   let result: { value: T } | undefined
+  const load = async () => {
+    try {
+      const value = transform(await run())
+      result = { value }
+      return value
+    } catch (error) {
+      queryFailed = true
+      throw error
+    }
+  }
+  const options = {
+    ttl: request.ttl,
+    models: request.dependencies,
+    tags: request.tags,
+    swr: request.swr,
+  }
+  const info = (served: CallResult, reason?: CacheCallInfo['reason']) =>
+    reportInfo(request.onInfo, {
+      result: served,
+      ...(reason ? { reason } : {}),
+      key: request.key,
+      dependencies: request.dependencies,
+      tags: request.tags ?? [],
+    })
   try {
-    return await cache.getOrSet(
-      request.key,
-      async () => {
-        try {
-          const value = transform(await run())
-          result = { value }
-          return value
-        } catch (error) {
-          queryFailed = true
-          throw error
-        }
-      },
-      {
-        ttl: request.ttl,
-        models: request.dependencies,
-        tags: request.tags,
-        swr: request.swr,
-      },
-    )
+    if (!request.onInfo) return await cache.getOrSet(request.key, load, options)
+    const answer = await cache.getOrSetInfo(request.key, load, options)
+    info(answer.result, answer.result === 'bypass' ? 'store' : undefined)
+    return answer.value
   } catch (error) {
     if (queryFailed || error instanceof CacheOptionError) throw error
-    if (result) return result.value
+    // the cache failed: the query's own result if it ran, else the query now
+    if (result) {
+      info('miss')
+      return result.value
+    }
+    info('bypass', 'store')
     return transform(await run())
   }
 }
