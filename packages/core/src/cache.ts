@@ -204,7 +204,7 @@ export class QueryCache {
    * The cached value for `key`, or the result of `fn` (stored for next time). One `fn` runs per
    * key per process at a time; concurrent callers share its result, each getting its own copy.
    */
-  async getOrSet<T>(key: string, fn: () => T | Promise<T>, options: EntryOptions = {}): Promise<T> {
+  getOrSet<T>(key: string, fn: () => T | Promise<T>, options: EntryOptions = {}): Promise<T> {
     return this.readOrRun(key, fn, options, undefined)
   }
 
