@@ -23,6 +23,10 @@ export interface DrizzleBlog {
   close(): Promise<void>
 }
 
+/** `db.execute` of node-postgres and mysql2 dbs, which the SQLite-typed `BlogDrizzle` lacks. */
+const execute = (d: BlogDrizzle, statement: SQL) =>
+  (d as unknown as { execute(q: SQL): Promise<unknown> }).execute(statement)
+
 export function openDrizzleBlog(
   blog: BlogDatabase,
   options: { schema?: boolean } = {},
@@ -36,8 +40,7 @@ export function openDrizzleBlog(
     return {
       db: db as unknown as BlogDrizzle,
       schema: pgSchema as unknown as typeof sqliteSchema,
-      run: (d, statement) =>
-        (d as unknown as { execute(q: SQL): Promise<unknown> }).execute(statement),
+      run: execute,
       close: () => pool.end(),
     }
   }
@@ -50,8 +53,7 @@ export function openDrizzleBlog(
     return {
       db: db as unknown as BlogDrizzle,
       schema: mysqlSchema as unknown as typeof sqliteSchema,
-      run: (d, statement) =>
-        (d as unknown as { execute(q: SQL): Promise<unknown> }).execute(statement),
+      run: execute,
       close: () => pool.end(),
     }
   }

@@ -9,7 +9,7 @@ import {
   type ReferentialAction,
   RelationGraph,
   readThrough,
-  reportInfo,
+  reportBypass,
   ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
@@ -295,7 +295,7 @@ export function bypassed(
   cc: QueryCacheCallOptions | undefined,
   reason: NonNullable<CacheCallInfo['reason']>,
 ): undefined {
-  reportInfo(cc?.onInfo, { result: 'bypass', reason, key: undefined, dependencies: [], tags: [] })
+  reportBypass(cc?.onInfo, reason)
   return undefined
 }
 

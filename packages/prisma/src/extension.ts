@@ -14,7 +14,7 @@ import {
   checkCallOptions,
   Invalidator,
   readThrough,
-  reportInfo,
+  reportBypass,
   ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
@@ -341,19 +341,12 @@ function validateOptions(options: CacheExtensionOptions): void {
     throw new CacheOptionError('cacheExtension: auto must be true or false')
 }
 
-/** Tells a call's `onInfo` that it went to the database uncached, and why. */
+/** Tells a call's `onInfo` (when it has a cache option) that it went to the database uncached. */
 function bypassed(
   option: { onInfo?: ((info: CacheCallInfo) => void) | undefined } | false | undefined,
   reason: NonNullable<CacheCallInfo['reason']>,
 ): void {
-  if (option)
-    reportInfo(option.onInfo, {
-      result: 'bypass',
-      reason,
-      key: undefined,
-      dependencies: [],
-      tags: [],
-    })
+  if (option) reportBypass(option.onInfo, reason)
 }
 
 /** Takes the `cache` option off a read's arguments (Prisma must not see it), checked. */

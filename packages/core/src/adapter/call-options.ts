@@ -30,6 +30,14 @@ export interface CallOptions {
   onInfo?: ((info: CacheCallInfo) => void) | undefined
 }
 
+/** Tells a caller's `onInfo` that its read went to the database uncached, and why. */
+export function reportBypass(
+  onInfo: ((info: CacheCallInfo) => void) | undefined,
+  reason: NonNullable<CacheCallInfo['reason']>,
+): void {
+  reportInfo(onInfo, { result: 'bypass', reason, key: undefined, dependencies: [], tags: [] })
+}
+
 /** Calls a caller's `onInfo`; its failure is not the query's. */
 export function reportInfo(
   onInfo: ((info: CacheCallInfo) => void) | undefined,

@@ -5,7 +5,7 @@
  * failed-write rule, transactions, scoped keys and per-call options.
  */
 export type { CacheCallInfo, CallOptions } from './call-options.js'
-export { checkCallOptions, reportInfo } from './call-options.js'
+export { checkCallOptions, reportBypass, reportInfo } from './call-options.js'
 export { ANY_TABLE, tableDeletion, tableDependency, UNKNOWN_READS } from './conventions.js'
 export type { DependencyNaming, WriteEffect } from './dependencies.js'
 export { Dependencies } from './dependencies.js'
