@@ -20,6 +20,7 @@ const packages = [
   'packages/core',
   'packages/prisma',
   'packages/drizzle',
+  'compat/prisma6',
   'examples/prisma',
   'examples/drizzle',
   'reliability',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { Prisma } from '@querycache/schema'
+import { connectBlogClient, Prisma } from '@querycache/schema'
 import { describe, expect, test } from 'vitest'
 import { type CacheCallInfo, cacheExtension } from '../src/index.js'
 import { openBlog, PROVIDERS } from './support/fixtures.js'
@@ -236,12 +236,9 @@ test('options are checked when the extension is created', async () => {
 
 test("a client's global omit is part of the key: clients shaped differently never share an entry", async () => {
   const { db, cache, prisma } = await openBlog('sqlite')
-  const { PrismaClient } = await import('@querycache/schema/sqlite')
-  const { PrismaLibSql } = await import('@prisma/adapter-libsql')
-  const hiding = new PrismaClient({
-    adapter: new PrismaLibSql({ url: db.url, intMode: 'bigint' }),
-    omit: { user: { email: true } },
-  }).$extends(cacheExtension({ cache }))
+  const hiding = connectBlogClient('sqlite', db.url, { omit: { user: { email: true } } }).$extends(
+    cacheExtension({ cache }),
+  )
   try {
     const visible = await prisma.user.findUnique({ where: { id: 1 } })
     const hidden = await hiding.user.findUnique({ where: { id: 1 } })
