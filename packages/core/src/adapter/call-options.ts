@@ -10,7 +10,7 @@ export interface CacheCallInfo {
   reason?: 'transaction' | 'opted-out' | 'no-scope' | 'unreadable' | 'store'
   /** The cache key (undefined for a bypass decided before a key was made). */
   key: string | undefined
-  /** What the result depends on: the dependency names its models/tables map to (`m:Post`, …). */
+  /** What the result depends on: the dependency names its models/tables map to (`Post`, `posts`, …). */
   dependencies: readonly string[]
   /** Tags of this call. */
   tags: readonly string[]
