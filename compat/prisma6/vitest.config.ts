@@ -13,9 +13,13 @@ const adapterSource = join(here, '..', '..', 'packages', 'prisma')
 const injected = realpathSync(join(here, 'node_modules', '@querycache', 'prisma'))
 
 /** The adapter suites that do not depend on Prisma 7's own client types or processes. */
-export const SHARED_SUITES = ['invalidation', 'transactions', 'roundtrip', 'options'].map((name) =>
-  join(adapterSource, 'test', `${name}.test.ts`),
-)
+export const SHARED_SUITES = [
+  'invalidation',
+  'transactions',
+  'roundtrip',
+  'options',
+  'explain',
+].map((name) => join(adapterSource, 'test', `${name}.test.ts`))
 
 export default mergeConfig(packageTests({ globalSetup: ['./test/setup.ts'] }), {
   plugins: [

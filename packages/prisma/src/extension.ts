@@ -10,9 +10,14 @@ import {
 } from '@querycache/core'
 import {
   type CacheCallInfo,
+  type CacheExplanation,
   type CallOptions,
   checkCallOptions,
+  explainRead,
+  explainWrite,
   Invalidator,
+  PASSTHROUGH,
+  type ReadDecision,
   readThrough,
   reportBypass,
   ScopedKeys,
@@ -134,6 +139,26 @@ interface QueryParams {
 
 type CacheArg = { cache?: CacheCallOptions }
 
+/** The model operations `$explain` answers for. */
+type ExplainedOperation =
+  | 'findUnique'
+  | 'findUniqueOrThrow'
+  | 'findFirst'
+  | 'findFirstOrThrow'
+  | 'findMany'
+  | 'count'
+  | 'aggregate'
+  | 'groupBy'
+  | 'create'
+  | 'createMany'
+  | 'createManyAndReturn'
+  | 'update'
+  | 'updateMany'
+  | 'updateManyAndReturn'
+  | 'upsert'
+  | 'delete'
+  | 'deleteMany'
+
 /** The engine behind one extended client. */
 class CachingLayer {
   readonly graph: SchemaGraph
@@ -212,6 +237,39 @@ class CachingLayer {
     return query(params.args)
   }
 
+  /** How a model read will be served: its cache request, or why it bypasses. */
+  private decideRead(
+    model: string,
+    operation: string,
+    args: unknown,
+    option: CallOptions | false | undefined,
+  ): ReadDecision {
+    const modelOption = this.options.models?.[model]
+    if (
+      option === false ||
+      modelOption === false ||
+      (this.options.auto === false && option === undefined)
+    )
+      return { bypass: 'opted-out' }
+    const models = safely(() => readDependencies(this.graph, model, args))
+    if (!models) return { bypass: 'unreadable' }
+    const scoped = this.keys.forRead()
+    if (!scoped) return { bypass: 'no-scope' }
+    const { scope } = scoped
+    const key = option?.key
+      ? this.keys.custom(option.key, scope, 'cache.key')
+      : this.keys.query({ model, operation, args, omit: this.globalOmit }, scope)
+    return {
+      request: {
+        key,
+        dependencies: this.graph.dependencies.read(models),
+        ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
+        tags: option?.tags,
+        swr: option?.swr,
+      },
+    }
+  }
+
   private read(
     model: string,
     operation: string,
@@ -219,44 +277,43 @@ class CachingLayer {
     option: CallOptions | false | undefined,
     run: () => Promise<unknown>,
   ): Promise<unknown> {
-    const modelOption = this.options.models?.[model]
-    if (
-      option === false ||
-      modelOption === false ||
-      (this.options.auto === false && option === undefined)
-    ) {
+    const decision = this.decideRead(model, operation, args, option)
+    if ('bypass' in decision) {
       this.cache.recordBypass()
-      bypassed(option, 'opted-out')
+      bypassed(option, decision.bypass)
       return run()
     }
-    const models = safely(() => readDependencies(this.graph, model, args))
-    if (!models) {
-      this.cache.recordBypass()
-      bypassed(option, 'unreadable')
-      return run()
-    }
-    const scoped = this.keys.forRead()
-    if (!scoped) {
-      this.cache.recordBypass()
-      bypassed(option, 'no-scope')
-      return run()
-    }
-    const { scope } = scoped
-    const key = option?.key
-      ? this.keys.custom(option.key, scope, 'cache.key')
-      : this.keys.query({ model, operation, args, omit: this.globalOmit }, scope)
     return readThrough(
       this.cache,
-      {
-        key,
-        dependencies: this.graph.dependencies.read(models),
-        ttl: pickTtl(option?.ttl, modelOption?.ttl, this.options.ttl),
-        tags: option?.tags,
-        swr: option?.swr,
-        onInfo: option?.onInfo,
-      },
+      { ...decision.request, onInfo: option ? option.onInfo : undefined },
       run,
     )
+  }
+
+  /** What a model call would do, without running it (`prisma.post.$explain('findMany', args)`). */
+  explain(model: string, operation: string, args: unknown): CacheExplanation {
+    if (!this.graph.models.has(model))
+      throw new CacheOptionError(`$explain: "${model}" is not a model of this schema`)
+    const inTransaction = this.transactions.getStore() !== undefined
+    if (READ_OPERATIONS.has(operation)) {
+      const { cache: option, rest } = splitCacheOption(args)
+      if (inTransaction) return explainRead({ bypass: 'transaction' })
+      return explainRead(this.decideRead(model, operation, rest, option))
+    }
+    const effect = WRITE_OPERATIONS.has(operation)
+      ? safely(() => writeEffect(this.graph, model, operation, args))
+      : { written: [model], deleted: [model] }
+    return explainWrite(this.graph.dependencies, effect, inTransaction)
+  }
+
+  /** What raw SQL would do (`prisma.$explain(sql)`): a raw read runs as is, a write invalidates. */
+  explainRaw(query: unknown): CacheExplanation {
+    const sql = typeof query === 'string' ? query : rawSqlText(query)
+    if (sql === undefined)
+      throw new CacheOptionError('$explain(sql): expected a SQL string or a Prisma.sql`...` value')
+    const effect = safely(() => rawEffect(this.graph, sql))
+    if (effect === null) return PASSTHROUGH
+    return explainWrite(this.graph.dependencies, effect, this.transactions.getStore() !== undefined)
   }
 
   /**
@@ -470,7 +527,22 @@ export function cacheExtension(options: CacheExtensionOptions = {}) {
           return layer.handle(params as unknown as QueryParams) as never
         },
       },
+      model: {
+        $allModels: {
+          $explain(operation: string, args?: unknown): CacheExplanation {
+            const ctx = Prisma.getExtensionContext(this) as unknown as { $name: string }
+            return layer.explain(ctx.$name, operation, args)
+          },
+        },
+      },
       client: {
+        /**
+         * What raw SQL would do, without running it: a read runs as is (`passthrough`), a write
+         * lists what it invalidates (`['*', …]` when the SQL cannot be read).
+         */
+        $explain(query: string | Sql): CacheExplanation {
+          return layer.explainRaw(query)
+        },
         /** The QueryCache behind this client: invalidate, clear, stats. */
         $cache: layer.cache,
         /**
@@ -543,6 +615,19 @@ export function cacheExtension(options: CacheExtensionOptions = {}) {
             args: Prisma.Exact<A, Prisma.Args<T, 'groupBy'> & CacheArg>,
           ): Prisma.PrismaPromise<Prisma.Result<T, A, 'groupBy'>> {
             return forward(this, 'groupBy', args) as never
+          },
+          /**
+           * What a call would do, without running it: `prisma.post.$explain('findMany', args)`
+           * tells whether the read is cached, its key and dependencies, or why it bypasses;
+           * for a write, what it invalidates.
+           */
+          $explain<T, Op extends ExplainedOperation>(
+            this: T,
+            operation: Op,
+            args?: Prisma.Args<T, Op> & CacheArg,
+          ): CacheExplanation {
+            const ctx = Prisma.getExtensionContext(this) as unknown as { $name: string }
+            return layer.explain(ctx.$name, operation, args)
           },
         },
       },
