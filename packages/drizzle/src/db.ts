@@ -11,6 +11,7 @@ export function wrapDatabase(db: object, engine: Engine, tx: TxState | undefined
     get(_t, prop) {
       if (prop === ENGINE) return engine
       if (prop === '$cache') return engine.facade
+      if (prop === '$explain') return (query: unknown) => engine.explain(query, tx)
       const value = target[prop]
       if (typeof prop !== 'string') return value
       if (proxies.has(prop) && value !== undefined) return proxies.get(prop)

@@ -2,19 +2,25 @@
 // the kit's dependencies, invalidation and cached reads.
 import { CacheOptionError, createQueryCache, QueryCache, QueryCacheError } from '@querycache/core'
 import {
+  type BypassReason,
   type CacheCallInfo,
+  type CacheExplanation,
   Dependencies,
+  explainRead,
+  explainWrite,
   Invalidator,
   isLockingRead,
+  PASSTHROUGH,
   type ReferentialAction,
   RelationGraph,
+  rawWriteEffect,
   readThrough,
   reportBypass,
   ScopedKeys,
   type TransactionWrites,
   type WriteEffect,
 } from '@querycache/core/adapter'
-import { is, Table } from 'drizzle-orm'
+import { is, SQL, Table } from 'drizzle-orm'
 import { ALL, type DialectFamily, readDependencies, TableNames, writeTargets } from './analyze.js'
 import { makeFacade } from './facade.js'
 import {
@@ -242,10 +248,23 @@ export class Engine {
     params: unknown,
     shape: string,
   ): ResolvedRead | undefined {
+    const decision = this.decideRead(builder, plan, sqlText, params, shape)
+    if (typeof decision === 'string') return bypassed(builder.cacheConfig, decision)
+    return decision
+  }
+
+  /** How a read will be served: what to cache it as, or why it goes uncached. */
+  decideRead(
+    builder: Record<string, any>,
+    plan: ReadPlan,
+    sqlText: string,
+    params: unknown,
+    shape: string,
+  ): ResolvedRead | BypassReason {
     const cc = builder.cacheConfig as (QueryCacheCallOptions & { enable?: boolean }) | undefined
-    if (plan.bypass) return bypassed(cc, 'opted-out') // a locking read, or a table never cached
-    if (cc?.enable === false) return undefined
-    if (!this.auto && !cc?.enable) return undefined
+    if (plan.bypass) return 'opted-out' // a locking read, or a table never cached
+    if (cc?.enable === false) return 'opted-out'
+    if (!this.auto && !cc?.enable) return 'opted-out'
     let ttl: number | null | undefined = this.ttl
     for (const m of plan.tables) {
       const o = this.tableOptions.get(m)
@@ -257,7 +276,7 @@ export class Engine {
     const tags = [...(cc?.tags ?? [])]
     if (cc?.tag !== undefined) tags.push(cc.tag)
     const scoped = this.keys.forRead()
-    if (!scoped) return bypassed(cc, 'no-scope') // a scope function that gives no scope
+    if (!scoped) return 'no-scope' // a scope function that gives no scope
     const { scope } = scoped
     const custom = cc?.key ?? cc?.tag
     const key =
@@ -270,6 +289,66 @@ export class Engine {
         : this.keys.query({ orm: 'drizzle', db: this.id, sql: sqlText, params, shape }, scope)
     const models = cc?.autoInvalidate === false ? [ALL] : plan.models
     return { key, ttl, tags, swr: cc?.swr, models, onInfo: cc?.onInfo }
+  }
+
+  /**
+   * The tables raw SQL writes, by core's one rule for raw SQL (the Prisma adapter follows it
+   * too): provably read-only changes nothing; a write whose tables are all named changes those;
+   * anything else, everything (`ALL`).
+   */
+  rawWrites(text: string): Set<string> {
+    const effect = rawWriteEffect(
+      text,
+      (identifier) => this.names.resolve(identifier).models,
+      this.names.dialect,
+    )
+    return effect === null
+      ? new Set()
+      : effect === undefined
+        ? new Set([ALL])
+        : new Set(effect.written)
+  }
+
+  /**
+   * What a query would do, without running it (`db.$explain(query)`): a select, relational
+   * query or `$count` is explained as it would be read; a write by what it invalidates.
+   */
+  explain(query: unknown, tx: TxState | undefined): CacheExplanation {
+    const b = (query ?? {}) as Record<string, any>
+    // a $count builder is an SQL itself, and thenable; a raw sql`…` is not
+    const count = typeof b.then === 'function' && is(b.sql, SQL)
+    const raw = !count && is(query, SQL)
+    if (!raw && !count && typeof b.toSQL !== 'function')
+      throw new CacheOptionError(
+        '$explain(query): expected a Drizzle query (select, insert, update, delete, db.query…, $count) or sql`…`',
+      )
+    const text: { sql: string; params: unknown[] } = raw
+      ? this.dialect.sqlToQuery(query)
+      : count
+        ? this.dialect.sqlToQuery(b.sql)
+        : b.toSQL()
+    if (raw) {
+      // as db.execute(sql`…`) runs it: never cached; a write invalidates what it may change
+      const models = this.rawWrites(text.sql)
+      if (models.size === 0) return PASSTHROUGH
+      return explainWrite(this.dependencies, this.effectOf(models, true), Boolean(tx))
+    }
+    // as the query itself would be planned (hookCount plans a $count by its SQL)
+    const plan = this.plan(count ? { getSQL: () => b.sql } : b, text.sql)
+    if (plan.kind === 'write')
+      return explainWrite(this.dependencies, this.effectOf(plan.models, plan.deletes), Boolean(tx))
+    if (tx || this.openSharedTransactions > 0) return explainRead({ bypass: 'transaction' })
+    const decision = this.decideRead(b, plan, text.sql, text.params, count ? 'count' : 'rows')
+    if (typeof decision === 'string') return explainRead({ bypass: decision })
+    return explainRead({
+      request: {
+        key: decision.key,
+        dependencies: decision.models,
+        ttl: decision.ttl,
+        tags: decision.tags,
+        swr: decision.swr,
+      },
+    })
   }
 
   /** Runs a read through the cache; a cache failure falls back to the query itself. */

@@ -1,6 +1,6 @@
 export type { QueryCacheOptions } from '@querycache/core'
 export { CacheOptionError, createQueryCache, QueryCache } from '@querycache/core'
-export type { CacheCallInfo } from '@querycache/core/adapter'
+export type { CacheCallInfo, CacheExplanation } from '@querycache/core/adapter'
 
 import './augment.js'
 

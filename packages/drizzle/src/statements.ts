@@ -1,5 +1,5 @@
 // Raw SQL, batches and transactions: what they write is invalidated by core's one failed-write rule.
-import { rawWriteEffect, type TransactionWrites } from '@querycache/core/adapter'
+import type { TransactionWrites } from '@querycache/core/adapter'
 import { ALL } from './analyze.js'
 import { wrapDatabase } from './db.js'
 import type { Engine } from './engine.js'
@@ -16,15 +16,7 @@ export function hookRaw<T>(raw: T, query: unknown, engine: Engine, tx: TxState |
         ? query
         : (r.getQuery?.().sql ??
           engine.dialect.sqlToQuery((query as { getSQL(): unknown }).getSQL()).sql)
-    // core's one rule for raw SQL, as the Prisma adapter follows it: provably read-only changes
-    // nothing; a write whose tables are all named changes those; anything else, everything
-    const effect = rawWriteEffect(
-      text,
-      (identifier) => engine.names.resolve(identifier).models,
-      engine.names.dialect,
-    )
-    models =
-      effect === null ? new Set() : effect === undefined ? new Set([ALL]) : new Set(effect.written)
+    models = engine.rawWrites(text)
   } catch {
     models = new Set([ALL])
   }

@@ -1,6 +1,6 @@
 // The public types of @querycache/drizzle, and the plans the engine makes of queries.
 import type { QueryCache, QueryCacheOptions } from '@querycache/core'
-import type { CacheCallInfo, TransactionWrites } from '@querycache/core/adapter'
+import type { CacheCallInfo, CacheExplanation, TransactionWrites } from '@querycache/core/adapter'
 import type { Table } from 'drizzle-orm'
 
 /** Per-query cache options, given to `$withCache(...)`. */
@@ -67,7 +67,15 @@ export type DrizzleQueryCache = QueryCache & {
   }): Promise<void>
 }
 
-export type CachedDatabase<TDb> = TDb & { $cache: DrizzleQueryCache }
+export type CachedDatabase<TDb> = TDb & {
+  $cache: DrizzleQueryCache
+  /**
+   * What a query would do, without running it: whether a select, relational query or `$count`
+   * is cached, its key and the tables it depends on, or why it bypasses; for an insert, update,
+   * delete or `sql\`…\`` write, what it invalidates.
+   */
+  $explain(query: object): CacheExplanation
+}
 
 export const HOOKED = Symbol('querycache.hooked')
 export const ENGINE = Symbol('querycache.engine')
