@@ -3,7 +3,7 @@
 // packages that load from ESM and CommonJS and cache. npm fetches the dependencies and peer
 // dependencies (keyv, lru-cache, @prisma/client, drizzle-orm) from the registry.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -49,7 +49,7 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
 
   const app = join(work, 'app')
   execFileSync('mkdir', ['-p', app])
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }))
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
   execFileSync(
     'npm',
     ['install', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))],
@@ -90,10 +90,26 @@ console.log(JSON.stringify({ core: typeof createQueryCache, prisma: typeof cache
 
   // an app of its own with its own schema, on the installed packages and a driver from the
   // registry: a cached read, a write, a fresh read
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '@libsql/client@^0.17'], {
-    cwd: app,
-    stdio: 'pipe',
-  })
+  // the Prisma versions the workspace tests with; npm runs no install scripts here, so Prisma's
+  // engines are never downloaded
+  const prismaVersion = (name: string) =>
+    JSON.parse(
+      readFileSync(join(root, 'packages', 'prisma', 'node_modules', name, 'package.json'), 'utf8'),
+    ).version
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '@libsql/client@^0.17',
+      'typescript@^5',
+      ...['prisma', '@prisma/client', '@prisma/adapter-libsql'].map(
+        (name) => `${name}@${prismaVersion(name)}`,
+      ),
+    ],
+    { cwd: app, stdio: 'pipe' },
+  )
   writeFileSync(
     join(app, 'drizzle-app.mjs'),
     `import { createClient } from '@libsql/client'
@@ -122,4 +138,90 @@ client.close()
     after: [{ id: 1, body: 'second' }],
     hits: 1,
   })
-}, 240_000)
+
+  // the same with Prisma 7: a schema of its own, a client generated offline (a stub stands in
+  // for the schema engine, which `generate` does not use), TypeScript compiled with the
+  // installed packages' types (the typed cache option included), then run
+  mkdirSync(join(app, 'prisma'))
+  writeFileSync(
+    join(app, 'prisma', 'schema.prisma'),
+    `generator client {
+  provider            = "prisma-client"
+  output              = "../generated"
+  runtime             = "nodejs"
+  moduleFormat        = "esm"
+  importFileExtension = "js"
+}
+
+datasource db {
+  provider = "sqlite"
+}
+
+model Note {
+  id   Int    @id @default(autoincrement())
+  body String
+}
+`,
+  )
+  const stub = join(app, 'schema-engine-stub')
+  writeFileSync(stub, '#!/bin/sh\nexit 1\n', { mode: 0o755 })
+  execFileSync('npx', ['prisma', 'generate'], {
+    cwd: app,
+    stdio: 'pipe',
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: stub,
+      CHECKPOINT_DISABLE: '1',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+  })
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: true,
+        outDir: 'dist',
+      },
+      include: ['prisma-app.ts', 'generated'],
+    }),
+  )
+  writeFileSync(
+    join(app, 'prisma-app.ts'),
+    `import { createClient } from '@libsql/client'
+import { PrismaLibSql } from '@prisma/adapter-libsql'
+import { cacheExtension } from '@querycache/prisma'
+import { PrismaClient } from './generated/client.js'
+
+const url = 'file:prisma-notes.db'
+const client = createClient({ url })
+await client.execute('create table Note (id integer primary key autoincrement, body text not null)')
+await client.execute("insert into Note (body) values ('first')")
+client.close()
+
+const prisma = new PrismaClient({ adapter: new PrismaLibSql({ url }) }).$extends(cacheExtension())
+const read = () => prisma.note.findMany({ cache: { ttl: 60, tags: ['notes'] } })
+const before = await read()
+await read()
+await prisma.note.update({ where: { id: 1 }, data: { body: 'second' } })
+const after = await read()
+// @ts-expect-error the typed cache option: ttl is a number of seconds
+void (() => prisma.note.findMany({ cache: { ttl: '60' } }))
+console.log(JSON.stringify({ before, after, hits: prisma.$cache.stats().hits }))
+await prisma.$cache.close()
+await prisma.$disconnect()
+`,
+  )
+  execFileSync('npx', ['tsc', '-p', '.'], { cwd: app, stdio: 'pipe' })
+  const prismaApp = JSON.parse(
+    execFileSync('node', ['dist/prisma-app.js'], { cwd: app }).toString(),
+  )
+  expect(prismaApp).toEqual({
+    before: [{ id: 1, body: 'first' }],
+    after: [{ id: 1, body: 'second' }],
+    hits: 1,
+  })
+}, 300_000)
