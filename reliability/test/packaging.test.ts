@@ -49,7 +49,10 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
 
   const app = join(work, 'app')
   execFileSync('mkdir', ['-p', app])
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, type: 'module' }),
+  )
   execFileSync(
     'npm',
     ['install', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))],
