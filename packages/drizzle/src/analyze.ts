@@ -125,7 +125,7 @@ export interface ReadDependencies {
 export function readDependencies(root: unknown, names: TableNames): ReadDependencies {
   const models = new Set<string>()
   const aliases = new Set<string>()
-  const seen = new Set<object>()
+  const open = new Set<object>()
   let skeleton = ''
   let uncertain = false
 
@@ -135,11 +135,21 @@ export function readDependencies(root: unknown, names: TableNames): ReadDependen
       skeleton += ' ? '
       return
     }
-    if (seen.has(chunk as object)) {
+    // a node met again inside itself (a cycle) is not walked twice; one met again elsewhere is
+    // (Drizzle 1.0's relational queries reuse the same chunks in many places of one query)
+    if (open.has(chunk as object)) {
       skeleton += ' \u0001 '
       return
     }
-    seen.add(chunk as object)
+    open.add(chunk as object)
+    try {
+      visit(chunk as object)
+    } finally {
+      open.delete(chunk as object)
+    }
+  }
+
+  const visit = (chunk: object): void => {
     if (Array.isArray(chunk)) {
       skeleton += ' ( '
       chunk.forEach((c, i) => {

@@ -1,6 +1,7 @@
 // Builders and prepared queries: where a read meets the cache and a builder write invalidates.
 import { CacheOptionError } from '@querycache/core'
 import { checkCallOptions as checkOptions } from '@querycache/core/adapter'
+import { is, SQL } from 'drizzle-orm'
 import { ALL } from './analyze.js'
 import { bypassed, type Engine } from './engine.js'
 import { toPlain } from './plain.js'
@@ -97,6 +98,8 @@ export function hookPrepared(
   const p = prepared as Record<string | symbol, any> | null
   if (!p || typeof p.queryWithCache !== 'function' || p[HOOKED]) return prepared
   define(p, HOOKED, true)
+  // Drizzle 1.0 skips queryWithCache when it has no cache of its own configured (a fast path)
+  if (p.fastPath === true) p.fastPath = false
   // Which method of the prepared query is running: they call queryWithCache synchronously, and
   // each returns the driver's result in its own shape (SQLite `run` a ResultSet, `values` row
   // arrays; node-postgres `execute` array-mode rows, `all` objects); see mappedShape. `all` and
@@ -130,38 +133,40 @@ export function hookPrepared(
     analysed = { sql: sqlText, plan }
     return plan
   }
+  // 0.45: (sql, params, query); 1.0 SQLite: (sql, params, executeMethod, query)
   const original = p.queryWithCache as (
     sql: string,
     params: unknown[],
-    query: () => Promise<unknown>,
+    ...rest: unknown[]
   ) => Promise<unknown>
   define(
     p,
     'queryWithCache',
-    function (
-      this: Record<string, any>,
-      sql: string,
-      params: unknown[],
-      query: () => Promise<unknown>,
-    ) {
+    function (this: Record<string, any>, sql: string, params: unknown[], ...rest: unknown[]) {
+      const query = rest.pop() as () => Promise<unknown>
+      const method = rest[0] as string | undefined
       const plan = planFor(sql)
       if (plan.kind === 'write') {
-        return original.call(this, sql, params, () =>
+        return original.call(this, sql, params, ...rest, () =>
           engine.write(query, plan.models, tx, plan.deletes),
         )
       }
       // only results Drizzle maps afterwards are cached (raw driver rows, mapped on every hit)
-      const mapped = Boolean(this.fields || this.customResultMapper)
+      const mapped = Boolean(this.fields || this.customResultMapper || this.mapper)
+      const shaped =
+        method === undefined ? mappedShape(running) : method === 'all' || method === 'get'
       const resolved =
-        tx || !mapped || !mappedShape(running) || engine.openSharedTransactions > 0
+        tx || !mapped || !shaped || engine.openSharedTransactions > 0
           ? undefined
-          : safe(() => engine.resolveRead(builder, plan, sql, params, 'rows'))
+          : safe(() =>
+              engine.resolveRead(builder, plan, sql, params, method === 'get' ? 'row' : 'rows'),
+            )
       if (!resolved) {
         if (mapped) engine.cache.recordBypass()
         if (tx || engine.openSharedTransactions > 0) bypassed(builder.cacheConfig, 'transaction')
-        return original.call(this, sql, params, query)
+        return original.call(this, sql, params, ...rest, query)
       }
-      return original.call(this, sql, params, () =>
+      return original.call(this, sql, params, ...rest, () =>
         engine.cachedRead(resolved, query, (v) => toPlain(v) as never),
       )
     },
@@ -194,8 +199,11 @@ export function hookCount<T>(builder: T, engine: Engine, tx: TxState | undefined
     } else {
       let resolved: ResolvedRead | undefined
       try {
-        const query = engine.dialect.sqlToQuery(this.sql)
-        const plan = engine.plan({ getSQL: () => this.sql }, query.sql)
+        // 0.45: the count's SQL is `.sql`; 1.0: the builder is an SQL, built by `build()`
+        const countSql = countSqlOf(this)
+        const query =
+          typeof this.build === 'function' ? this.build() : engine.dialect.sqlToQuery(countSql)
+        const plan = engine.plan({ getSQL: () => countSql }, query.sql)
         if (plan.kind === 'read')
           resolved = engine.resolveRead(this, plan, query.sql, query.params, 'count')
       } catch {
@@ -207,4 +215,9 @@ export function hookCount<T>(builder: T, engine: Engine, tx: TxState | undefined
     return promise.then(onFulfilled, onRejected)
   })
   return builder
+}
+
+/** The SQL of a `$count` builder: its `.sql` (0.45) or itself (1.0, where it is an SQL). */
+export function countSqlOf(builder: Record<string, any>): unknown {
+  return is(builder.sql, SQL) ? builder.sql : builder
 }

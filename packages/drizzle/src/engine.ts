@@ -22,6 +22,7 @@ import {
 } from '@querycache/core/adapter'
 import { is, SQL, Table } from 'drizzle-orm'
 import { ALL, type DialectFamily, readDependencies, TableNames, writeTargets } from './analyze.js'
+import { countSqlOf } from './builders.js'
 import { makeFacade } from './facade.js'
 import {
   currentDatabase,
@@ -121,8 +122,13 @@ export class Engine {
         )
     }
     // tables of the schema given to drizzle(): known by name, and their foreign keys followed
+    // (0.45: `db._.fullSchema`; 1.0: the tables of `drizzle({ relations })`)
     const schema = dbRecord._?.fullSchema as Record<string, unknown> | undefined
-    for (const value of Object.values(schema ?? {}))
+    const relations = dbRecord._?.relations as Record<string, { table?: unknown }> | undefined
+    for (const value of [
+      ...Object.values(schema ?? {}),
+      ...Object.values(relations ?? {}).map((r) => r?.table),
+    ])
       if (value && is(value, Table)) this.learn(value)
     this.facade = makeFacade(this)
   }
@@ -261,10 +267,14 @@ export class Engine {
     params: unknown,
     shape: string,
   ): ResolvedRead | BypassReason {
-    const cc = builder.cacheConfig as (QueryCacheCallOptions & { enable?: boolean }) | undefined
+    const cc = builder.cacheConfig as
+      | (QueryCacheCallOptions & { enable?: boolean; enabled?: boolean })
+      | undefined
     if (plan.bypass) return 'opted-out' // a locking read, or a table never cached
-    if (cc?.enable === false) return 'opted-out'
-    if (!this.auto && !cc?.enable) return 'opted-out'
+    // `$withCache` sets `enable` on Drizzle 0.45, `enabled` on 1.0
+    const enabled = cc?.enable ?? cc?.enabled
+    if (enabled === false) return 'opted-out'
+    if (!this.auto && !enabled) return 'opted-out'
     let ttl: number | null | undefined = this.ttl
     for (const m of plan.tables) {
       const o = this.tableOptions.get(m)
@@ -316,7 +326,9 @@ export class Engine {
   explain(query: unknown, tx: TxState | undefined): CacheExplanation {
     const b = (query ?? {}) as Record<string, any>
     // a $count builder is an SQL itself, and thenable; a raw sql`…` is not
-    const count = typeof b.then === 'function' && is(b.sql, SQL)
+    const count =
+      typeof b.then === 'function' &&
+      (is(b.sql, SQL) || (is(query, SQL) && typeof b.build === 'function'))
     const raw = !count && is(query, SQL)
     if (!raw && !count && typeof b.toSQL !== 'function')
       throw new CacheOptionError(
@@ -325,7 +337,9 @@ export class Engine {
     const text: { sql: string; params: unknown[] } = raw
       ? this.dialect.sqlToQuery(query)
       : count
-        ? this.dialect.sqlToQuery(b.sql)
+        ? typeof b.build === 'function'
+          ? b.build()
+          : this.dialect.sqlToQuery(b.sql)
         : b.toSQL()
     if (raw) {
       // as db.execute(sql`…`) runs it: never cached; a write invalidates what it may change
@@ -334,7 +348,7 @@ export class Engine {
       return explainWrite(this.dependencies, this.effectOf(models, true), Boolean(tx))
     }
     // as the query itself would be planned (hookCount plans a $count by its SQL)
-    const plan = this.plan(count ? { getSQL: () => b.sql } : b, text.sql)
+    const plan = this.plan(count ? { getSQL: () => countSqlOf(b) } : b, text.sql)
     if (plan.kind === 'write')
       return explainWrite(this.dependencies, this.effectOf(plan.models, plan.deletes), Boolean(tx))
     if (tx || this.openSharedTransactions > 0) return explainRead({ bypass: 'transaction' })
