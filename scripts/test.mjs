@@ -21,6 +21,7 @@ const packages = [
   'packages/prisma',
   'packages/drizzle',
   'compat/prisma6',
+  'compat/drizzle1',
   'examples/prisma',
   'examples/drizzle',
   'reliability',
