@@ -3,7 +3,7 @@
 // statements, builder and raw writes, cascades and transactions each cache, then read fresh
 // after each write. Drizzle 1.0 runs a query without ever calling the hook the adapter caches
 // in when no Drizzle cache is configured; without the adapter's 1.0 handling, nothing here hits.
-import { type CacheCallInfo, withQueryCache } from '@querycache/drizzle'
+import { type CacheCallInfo, withQueryCache } from '@querycache/drizzle/drizzle1'
 import { eq, sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mariadb, openMariadb, openPostgres, openSqlite, postgres, sqlite } from './databases.ts'
