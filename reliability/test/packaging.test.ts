@@ -43,6 +43,13 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
       'package/LICENSE',
     ])
       expect(listing, file).toContain(path)
+    // every file the exports map names (e.g. @querycache/drizzle/drizzle1's types) is shipped
+    const targets = (value: unknown): string[] =>
+      typeof value === 'string'
+        ? [value]
+        : Object.values((value ?? {}) as Record<string, unknown>).flatMap(targets)
+    for (const target of targets(JSON.parse(manifest.toString()).exports))
+      expect(listing, `${file}: ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`)
     // no sources, tests or build configuration
     expect(listing, file).not.toMatch(/package\/(?:src|test)\//)
   }
