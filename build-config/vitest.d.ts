@@ -6,4 +6,6 @@ export function packageTests(overrides?: {
   hookTimeout?: number
   /** Modules run once around the package's run, e.g. the shared Redis Cluster. */
   globalSetup?: string[]
+  /** Test files run at the same time (default: vitest's, cores − 1). */
+  maxWorkers?: number
 }): ViteUserConfig

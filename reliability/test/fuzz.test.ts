@@ -247,7 +247,7 @@ describe('consistency fuzz (PostgreSQL + Redis, several processes)', () => {
         { kind: 'prisma', count: 2 },
         { kind: 'drizzle', count: 2 },
       ],
-      { ops: 250, sabotage: true, label: 'sabotage' },
+      { ops: 80, sabotage: true, label: 'sabotage' },
     )
     console.log(
       `control (invalidation off), seed ${run.seed}: ${run.result.violations.length} stale reads flagged, e.g.\n  ${run.result.violations.slice(0, 2).join('\n  ')}`,

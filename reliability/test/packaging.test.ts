@@ -60,17 +60,37 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
     join(app, 'package.json'),
     JSON.stringify({ name: 'app', private: true, type: 'module' }),
   )
+  // the tarballs, and for the apps below a driver, TypeScript and the Prisma versions the
+  // workspace tests with, in one install; npm runs no install scripts here, so Prisma's engines
+  // are never downloaded
+  const prismaVersion = (name: string) =>
+    JSON.parse(
+      readFileSync(join(root, 'packages', 'prisma', 'node_modules', name, 'package.json'), 'utf8'),
+    ).version
   execFileSync(
     'npm',
-    ['install', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      ...files.map((f) => join(tarballs, f)),
+      '@libsql/client@^0.17',
+      'typescript@^5',
+      ...['prisma', '@prisma/client', '@prisma/adapter-libsql'].map(
+        (name) => `${name}@${prismaVersion(name)}`,
+      ),
+    ],
     { cwd: app, stdio: 'pipe' },
   )
   const installed = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
-  expect(Object.keys(installed.dependencies).sort()).toEqual([
-    '@querycache/core',
-    '@querycache/drizzle',
-    '@querycache/prisma',
-  ])
+  expect(
+    Object.keys(installed.dependencies)
+      .filter((name) => name.startsWith('@querycache/'))
+      .sort(),
+  ).toEqual(['@querycache/core', '@querycache/drizzle', '@querycache/prisma'])
+  for (const name of ['core', 'prisma', 'drizzle'])
+    expect(installed.dependencies[`@querycache/${name}`], name).toMatch(/^file:/)
 
   writeFileSync(
     join(app, 'esm.mjs'),
@@ -100,26 +120,6 @@ console.log(JSON.stringify({ core: typeof createQueryCache, prisma: typeof cache
 
   // an app of its own with its own schema, on the installed packages and a driver from the
   // registry: a cached read, a write, a fresh read
-  // the Prisma versions the workspace tests with; npm runs no install scripts here, so Prisma's
-  // engines are never downloaded
-  const prismaVersion = (name: string) =>
-    JSON.parse(
-      readFileSync(join(root, 'packages', 'prisma', 'node_modules', name, 'package.json'), 'utf8'),
-    ).version
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '@libsql/client@^0.17',
-      'typescript@^5',
-      ...['prisma', '@prisma/client', '@prisma/adapter-libsql'].map(
-        (name) => `${name}@${prismaVersion(name)}`,
-      ),
-    ],
-    { cwd: app, stdio: 'pipe' },
-  )
   writeFileSync(
     join(app, 'drizzle-app.mjs'),
     `import { createClient } from '@libsql/client'
