@@ -1,7 +1,8 @@
 // Runs one benchmark case in a hot loop, for CPU profiling:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
 // Cases: prisma-findmany-hit, prisma-findmany-miss (invalidates first), prisma-findunique-hit, drizzle-join-hit, drizzle-join-builtin,
-// drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench.
+// drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
+// turns the cache's keepDecoded off, to compare.
 import { createQueryCache, memoryStore } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
 import { cacheExtension } from '@querycache/prisma'
@@ -17,7 +18,7 @@ const [name = 'drizzle-join-hit', secondsArg = '5'] = process.argv.slice(2)
 const db = await seededDatabase('postgresql')
 const pool = new pg.Pool({ connectionString: db.url })
 const prisma = db.client()
-const cache = createQueryCache({ store: memoryStore(), ttl: null })
+const cache = createQueryCache({ store: memoryStore(), ttl: null, keepDecoded: process.env.QC_KEEP_DECODED !== '0' })
 
 const join = (d: any) =>
   d

@@ -1,4 +1,5 @@
 import { Codec, type CodecType } from './codec.js'
+import { DecodedEntries } from './decoded.js'
 import { Entries, type EntryRead } from './entries.js'
 import { peekUserKey } from './entry.js'
 import { CacheOptionError, QueryCacheError } from './errors.js'
@@ -65,6 +66,13 @@ export interface QueryCacheOptions {
   ttl?: number | null | undefined
   /** Key schema version; bump it to orphan every entry written by older code. Default 1. */
   version?: number | undefined
+  /**
+   * Entries read more than once are kept decoded in this process, and each hit gets its own copy
+   * (no JSON parsing, no reviving of Dates, BigInts, Decimals); an entry rewritten in the store is
+   * read afresh. Bounded by `entries` and by the `bytes` of their stored text. `false` parses
+   * every read. Default `{ entries: 500, bytes: 4 MiB }`.
+   */
+  keepDecoded?: boolean | { entries?: number; bytes?: number } | undefined
   /** Results whose encoded size exceeds this many bytes are not cached. Default 1 MiB. */
   maxEntryBytes?: number | undefined
   /** Bound on every call to a remote store. Default 200 ms. */
@@ -152,6 +160,7 @@ export class QueryCache {
       o.maxEntryBytes,
       o.signer,
       this.telemetry,
+      o.keepDecoded && new DecodedEntries(o.keepDecoded.entries, o.keepDecoded.bytes),
     )
     this.flights = new Flights(this.tokens, this.entries)
   }

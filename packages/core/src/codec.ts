@@ -1,3 +1,4 @@
+import { makeCloner } from './decoded.js'
 import { CodecError } from './errors.js'
 
 /**
@@ -10,6 +11,11 @@ export interface CodecType<T = unknown, J = unknown> {
   test(value: unknown): value is T
   encode(value: T): J
   decode(json: J): T
+  /**
+   * A copy of a decoded value, for hits served from entries kept decoded (return the value itself
+   * for immutable types). Default: `decode(encode(value))`.
+   */
+  clone?(value: T): T
 }
 
 // Tagged values are objects with exactly one key, TAG. A user object that has a TAG key of its
@@ -54,6 +60,14 @@ export class Codec {
     const tree = JSON.parse(json)
     return tagged ? this.fromTree(tree) : tree
   }
+
+  /** A deep copy of a decoded value (see CodecType.clone). */
+  readonly clone = makeCloner((value) => {
+    for (const type of this.types) {
+      if (type.test(value)) return type.clone ? type.clone(value) : type.decode(type.encode(value))
+    }
+    return value
+  })
 
   /** Decode an already parsed tree (used when the payload was parsed together with its envelope). */
   revive(tree: unknown, tagged: boolean): unknown {

@@ -1,4 +1,5 @@
 import type { Codec, Encoded } from './codec.js'
+import type { DecodedEntries } from './decoded.js'
 import { decodePayload, type Entry, parseEntry, serializeEntry } from './entry.js'
 import { CodecError, CorruptEntryError, IntegrityError } from './errors.js'
 import { type Signer, unsigned } from './integrity.js'
@@ -28,6 +29,8 @@ export class Entries {
     /** Signs written entries and verifies read ones (`integrity`); undefined: unsigned. */
     private readonly signer: Signer | undefined,
     private readonly telemetry: Telemetry,
+    /** Entries kept decoded (`keepDecoded`); undefined: every read parses its entry. */
+    private readonly decoded: DecodedEntries | undefined,
   ) {}
 
   /**
@@ -43,20 +46,26 @@ export class Entries {
     let entry: Entry
     let value: unknown
     try {
-      // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least its
-      // length): refuse bigger ones before any parsing, so decoding stays bounded
-      if (raw.length > this.maxEntryBytes)
-        throw new CorruptEntryError(
-          'Entry is larger than maxEntryBytes (querycache did not write it)',
-        )
-      entry = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+      const remembered = this.decoded?.get(entryKey, raw)
+      if (remembered) {
+        // exactly the text read (and verified) before
+        entry = remembered.entry
+      } else {
+        // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least
+        // its length): refuse bigger ones before any parsing, so decoding stays bounded
+        if (raw.length > this.maxEntryBytes)
+          throw new CorruptEntryError(
+            'Entry is larger than maxEntryBytes (querycache did not write it)',
+          )
+        entry = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+      }
       // an invalidation of one of its dependencies is being written or failed: not servable here
       if (this.tokens.anyPending(entry.dependencies))
         return { state: 'dead', model: entry.model ?? undefined }
       const tokens = await this.tokens.current(entry.dependencies, known, current)
       if (!tokens) return undefined
       for (let i = 0; i < entry.tokens.length; i++) {
-        if (tokens[i] !== entry.tokens[i]) return { state: 'dead', model: entry.model ?? undefined }
+        if (tokens[i] !== entry.tokens[i]) return this.dead(entryKey, entry)
       }
       const now = Date.now()
       const state =
@@ -65,10 +74,26 @@ export class Entries {
           : entry.staleUntil !== null && now < entry.staleUntil
             ? 'stale'
             : 'dead'
-      if (state === 'dead') return { state, model: entry.model ?? undefined }
-      value = decodePayload(this.codec, entry)
+      if (state === 'dead') return this.dead(entryKey, entry)
+      if (remembered?.decoded) {
+        value = this.codec.clone(entry.payload)
+      } else if (remembered) {
+        // read a second time: from now on it is kept decoded, and each read gets a copy
+        const parsed = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+        const decoded = decodePayload(this.codec, parsed)
+        this.decoded!.set(entryKey, { raw, entry: { ...parsed, payload: decoded }, decoded: true })
+        value = this.codec.clone(decoded)
+      } else {
+        value = decodePayload(this.codec, entry)
+        this.decoded?.set(entryKey, {
+          raw,
+          entry: { ...entry, payload: undefined },
+          decoded: false,
+        })
+      }
       return { state, value, model: entry.model ?? undefined }
     } catch (error) {
+      this.decoded?.delete(entryKey)
       if (error instanceof IntegrityError) this.counters.count('badSignatures')
       else if (error instanceof CorruptEntryError) this.counters.count('corrupt')
       else throw error
@@ -78,6 +103,11 @@ export class Entries {
       )
       return undefined
     }
+  }
+
+  private dead(entryKey: string, entry: Entry): EntryRead {
+    this.decoded?.delete(entryKey)
+    return { state: 'dead', model: entry.model ?? undefined }
   }
 
   async write(

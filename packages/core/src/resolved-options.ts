@@ -24,6 +24,8 @@ export interface ResolvedCacheOptions {
   nearCache: NearCacheOptions | undefined
   signer: Signer | undefined
   telemetryKeys: boolean
+  /** Bounds of the entries kept decoded; undefined: none are. */
+  keepDecoded: { entries: number; bytes: number } | undefined
 }
 
 /** One call's EntryOptions merged with the cache's defaults, plus the token keys they imply. */
@@ -81,6 +83,22 @@ export function resolveCacheOptions(options: QueryCacheOptions): ResolvedCacheOp
     nearCache: resolveNear(options.nearCache),
     signer,
     telemetryKeys: telemetry.keys ?? false,
+    keepDecoded: resolveKeepDecoded(options.keepDecoded),
+  }
+}
+
+function resolveKeepDecoded(
+  keep: QueryCacheOptions['keepDecoded'],
+): ResolvedCacheOptions['keepDecoded'] {
+  if (keep === false) return undefined
+  if (keep === undefined || keep === true) return { entries: 500, bytes: 4 * 1024 * 1024 }
+  if (typeof keep !== 'object' || keep === null)
+    throw new CacheOptionError(
+      `keepDecoded must be true, false or { entries, bytes }; got ${String(keep)}`,
+    )
+  return {
+    entries: checkPositive(keep.entries ?? 500, 'keepDecoded.entries'),
+    bytes: checkPositive(keep.bytes ?? 4 * 1024 * 1024, 'keepDecoded.bytes'),
   }
 }
 

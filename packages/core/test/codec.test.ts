@@ -114,6 +114,39 @@ describe('codec', () => {
     )
   })
 
+  it('serves entries kept decoded as exact, independent copies (keepDecoded)', async () => {
+    // the 1st read parses, the 2nd keeps the entry decoded, later ones copy it
+    const cache = createQueryCache({ types: [moneyType] })
+    let n = 0
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        const key = `kept:${n++}`
+        await cache.set(key, { v })
+        for (let read = 0; read < 4; read++) {
+          const back = (await cache.get<{ v: unknown }>(key))!
+          expect(isDeepStrictEqual(back.v, v), `read ${read}`).toBe(true)
+          assertSameTypes(back.v, v)
+          // whatever a caller does to its copy, the next read is as stored
+          ;(back as Record<string, unknown>).v = 'mutated'
+        }
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('reads an entry kept decoded afresh once the store holds new text for it', async () => {
+    const cache = createQueryCache()
+    await cache.set('k', { at: new Date(1), n: 1n })
+    for (let i = 0; i < 3; i++) expect(await cache.get('k')).toEqual({ at: new Date(1), n: 1n })
+    await cache.set('k', { at: new Date(2), n: 2n })
+    expect(await cache.get('k')).toEqual({ at: new Date(2), n: 2n })
+    const a = (await cache.get<{ at: Date }>('k'))!
+    a.at.setTime(99)
+    expect(await cache.get('k')).toEqual({ at: new Date(2), n: 2n })
+    expect(() => createQueryCache({ keepDecoded: { entries: 0 } })).toThrow(/keepDecoded.entries/)
+    expect(() => createQueryCache({ keepDecoded: 'yes' as never })).toThrow(/keepDecoded must be/)
+  })
+
   it.each([
     ['a function', { f: () => 1 }],
     ['a symbol', [Symbol('s')]],

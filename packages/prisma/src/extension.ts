@@ -100,6 +100,8 @@ export const decimalType: CodecType<Decimal, string> = {
   },
   encode: (value) => value.toString(),
   decode: (json) => new DecimalClass(json),
+  // decimal.js copies another Decimal's digits without parsing a string
+  clone: (value) => new (value.constructor as new (value: Decimal) => Decimal)(value),
 }
 
 /**

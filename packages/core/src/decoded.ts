@@ -1,0 +1,121 @@
+import type { Entry } from './entry.js'
+
+/**
+ * Entries read more than once, kept decoded: a read whose stored text is exactly what was read
+ * before hands out a copy of the decoded value instead of parsing and reviving it again (a hit's
+ * largest cost). The text is compared in full, so a rewritten entry is always parsed afresh, and
+ * its validity (tokens, expiry) is still decided on every read from the entry's head. Bounded by
+ * entry count and by the stored texts' total length; least recently used go first.
+ */
+export class DecodedEntries {
+  private readonly map = new Map<string, Remembered>()
+  private chars = 0
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxChars: number,
+  ) {}
+
+  /** What was remembered for `key` if its stored text is still `raw`. */
+  get(key: string, raw: string): Remembered | undefined {
+    const known = this.map.get(key)
+    if (known === undefined) return undefined
+    if (known.raw !== raw) {
+      this.remove(key, known)
+      return undefined
+    }
+    // most recently used last
+    this.map.delete(key)
+    this.map.set(key, known)
+    return known
+  }
+
+  /**
+   * Remembers an entry read once as only its text (`value` undefined), cheaply; the second read of
+   * the same text stores it decoded. One-off reads never pay for a copy.
+   */
+  set(key: string, remembered: Remembered): void {
+    if (remembered.raw.length > this.maxChars / 8) return
+    const known = this.map.get(key)
+    if (known !== undefined) this.remove(key, known)
+    this.map.set(key, remembered)
+    this.chars += remembered.raw.length
+    while (this.map.size > this.maxEntries || this.chars > this.maxChars) {
+      const [oldest, entry] = this.map.entries().next().value!
+      this.remove(oldest, entry)
+    }
+  }
+
+  delete(key: string): void {
+    const known = this.map.get(key)
+    if (known !== undefined) this.remove(key, known)
+  }
+
+  clear(): void {
+    this.map.clear()
+    this.chars = 0
+  }
+
+  private remove(key: string, known: Remembered): void {
+    this.map.delete(key)
+    this.chars -= known.raw.length
+  }
+}
+
+export interface Remembered {
+  /** The stored text (signed, when entries are signed) this was read from. */
+  raw: string
+  /** Its parsed head and payload; the payload is the decoded value once `decoded` is set. */
+  entry: Entry
+  decoded: boolean
+}
+
+/** Makes a value's own copy: plain objects, arrays, Dates, bytes, Maps, Sets and codec types. */
+export type Cloner = (value: unknown) => unknown
+
+/**
+ * A deep copy of a decoded value, so callers never share objects. `other` copies what is none of
+ * the built-in kinds (registered codec types); undefined: return it as it is.
+ */
+export function makeCloner(other: (value: object) => unknown): Cloner {
+  const clone = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value
+    if (Array.isArray(value)) {
+      const out = new Array(value.length)
+      for (let i = 0; i < value.length; i++) out[i] = clone(value[i])
+      return out
+    }
+    const proto = Object.getPrototypeOf(value)
+    if (proto === Object.prototype || proto === null) {
+      const record = value as Record<string, unknown>
+      const out: Record<string, unknown> = proto === null ? Object.create(null) : {}
+      for (const key in record) {
+        // a JSON column may hold a "__proto__" key; assignment would set the prototype instead
+        if (key === '__proto__')
+          Object.defineProperty(out, key, {
+            value: clone(record[key]),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
+        else out[key] = clone(record[key])
+      }
+      return out
+    }
+    if (value instanceof Date) return new Date(value.getTime())
+    if (Buffer.isBuffer(value)) return Buffer.from(value)
+    if (value instanceof Uint8Array) return new Uint8Array(value)
+    if (value instanceof Map) {
+      const out = new Map()
+      for (const [k, v] of value) out.set(clone(k), clone(v))
+      return out
+    }
+    if (value instanceof Set) {
+      const out = new Set()
+      for (const v of value) out.add(clone(v))
+      return out
+    }
+    return other(value)
+  }
+  return clone
+}
