@@ -442,10 +442,22 @@ export class QueryCache {
   }
 
   /**
+   * Waits until the entries of the reads that missed so far are stored. A miss hands its result
+   * to its caller first and writes the entry behind it (a read right after may miss, never be
+   * wrong); call this where the next step relies on the entry being there (another process
+   * reading it, a serverless function about to freeze). `close()` does it too.
+   */
+  flush(): Promise<void> {
+    return this.entries.flush()
+  }
+
+  /**
    * Stops retry timers and closes the store driver: connections querycache opened itself, and the
    * Keyv store it was given unless `closeStore: false`.
    */
   async close(): Promise<void> {
+    // entries still being written behind their callers' results land first
+    await this.entries.flush()
     this.tokens.close()
     await this.store.close?.()
   }

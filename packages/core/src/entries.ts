@@ -150,6 +150,22 @@ export class Entries {
     return true
   }
 
+  /** Entry writes a caller did not wait for (write-behind); `flush` waits for them. */
+  private readonly pending = new Set<Promise<unknown>>()
+
+  behind(write: Promise<unknown>): void {
+    // never rejects: store failures are reported by write() itself
+    const tracked: Promise<unknown> = write
+      .catch(() => undefined)
+      .finally(() => this.pending.delete(tracked))
+    this.pending.add(tracked)
+  }
+
+  /** Waits for the entry writes in flight (each bounded by the store timeout). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending)
+  }
+
   /** Undefined when the value cannot be cached (counted as skipped and reported). */
   encode(userKey: string, value: unknown): Encoded | undefined {
     try {

@@ -68,17 +68,25 @@ export class Flights {
       promise: undefined as never,
     }
     flight.promise = (async () => {
+      let stored: Promise<boolean> | undefined
       try {
         // Tokens are fixed before the query runs: a write that commits while it runs rotates them.
         const recorded = observed ? await this.tokens.ensure(o.dependencies, observed) : undefined
         flight.recorded = recorded
         const value = await fn()
         const encoded = this.entries.encode(userKey, value)
+        // Write-behind: the caller has its result now; the entry is stored after. It records the
+        // tokens read before the query ran, so if a write lands first the entry is born dead.
+        // Callers that arrive meanwhile still join this flight instead of running the query again.
         if (encoded && recorded && !flight.detached)
-          await this.entries.write(entryKey, userKey, encoded, o, recorded)
+          stored = this.entries.write(entryKey, userKey, encoded, o, recorded)
         return { value, encoded }
       } finally {
-        if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
+        const release = () => {
+          if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
+        }
+        if (stored) this.entries.behind(stored.finally(release))
+        else release()
       }
     })()
     this.flights.set(entryKey, flight)

@@ -363,9 +363,11 @@ export function nearDriver(inner: StoreDriver, tier: NearTier): StoreDriver {
     get: async (key) => (await getMany([key]))[0],
     getMany,
     async set(key, value, ttlMs) {
-      const mark = tier.begin()
+      // kept here at once: entries are written behind their callers' results, and the next read
+      // should not have to wait for the remote write. Serving it is as safe as serving it from
+      // Redis: a hit still needs the tokens it recorded, and a delete of the key forgets it here.
+      tier.fill(key, value, tier.begin(), ttlMs)
       await inner.set(key, value, ttlMs)
-      tier.fill(key, value, mark, ttlMs)
     },
     deleteMany: (keys) => invalidating(keys, () => inner.deleteMany(keys)),
     writeTokens: (tokens) =>

@@ -56,3 +56,90 @@ it('a read whose store read fails does not join an older in-flight query', async
   expect(await slow).toBe('old')
   expect(reader.stats().errors).toBe(1)
 })
+
+// Write-behind: a miss hands its result over before its entry is stored.
+function gatedStore() {
+  const shared = new Map<string, string>()
+  let open!: () => void
+  let gate = new Promise<void>((r) => {
+    open = r
+  })
+  let pendingSets = 0
+  const store = defineStore({
+    name: 'gated',
+    async get(key) {
+      return shared.get(key)
+    },
+    async getMany(keys) {
+      return keys.map((k) => shared.get(k))
+    },
+    async set(key, value) {
+      // tokens are written through set too: only entries wait at the gate
+      if (key.includes(':e:')) {
+        pendingSets++
+        await gate
+        pendingSets--
+      }
+      shared.set(key, value)
+    },
+    async deleteMany(keys) {
+      for (const k of keys) shared.delete(k)
+    },
+  })
+  return {
+    store,
+    shared,
+    get pendingSets() {
+      return pendingSets
+    },
+    open: () => {
+      open()
+      gate = Promise.resolve()
+    },
+  }
+}
+
+it('a miss returns before its entry is written; callers meanwhile join it, later ones hit', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb1' })
+  let runs = 0
+  const fn = async () => ++runs
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  expect(s.pendingSets).toBe(1) // returned while its entry was still being written
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  expect(runs).toBe(1) // joined the flight, which stays open until its entry is stored
+  s.open()
+  await cache.close()
+  expect(cache.stats().sets).toBe(1)
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  expect(cache.stats().hits).toBe(1)
+})
+
+it('an entry written behind a write that landed first is never served', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb2' })
+  let value = 'before'
+  const fn = async () => value
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe('before')
+  value = 'after'
+  await cache.invalidateModels(['M']) // the write returns while the old entry is still on its way
+  s.open()
+  await cache.close() // the old entry is now stored, with the tokens it read before the write
+  expect([...s.shared.keys()].some((k) => k.includes(':e:'))).toBe(true)
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe('after')
+})
+
+it('close() waits for the entries still being written behind', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb3' })
+  await cache.getOrSet('q', async () => 1)
+  let closed = false
+  const closing = cache.close().then(() => {
+    closed = true
+  })
+  await new Promise((r) => setTimeout(r, 20))
+  expect(closed).toBe(false)
+  s.open()
+  await closing
+  expect(cache.stats().sets).toBe(1)
+})

@@ -26,6 +26,8 @@ process.on('message', async (msg: WorkerRequest) => {
         include: { author: true },
         orderBy: { id: 'asc' },
       })
+      // the reply says the read is done, the entry it stored included
+      await cache.flush()
       process.send!({ id: msg.id, titles: posts.map((p) => p.title), hits: cache.stats().hits })
     } else {
       await prisma.post.update({ where: { id: 1 }, data: { title: msg.title } })
