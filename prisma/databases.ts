@@ -112,8 +112,10 @@ select md5(concat_ws('|',
 )) as fingerprint`
 const fingerprints = new Map<string, string>()
 
-async function fingerprint(client: pg.Client): Promise<string> {
-  return (await client.query(SCHEMA_FINGERPRINT)).rows[0].fingerprint
+async function fingerprint(client: {
+  query(sql: string): Promise<{ rows: Record<string, unknown>[] }>
+}): Promise<string> {
+  return String((await client.query(SCHEMA_FINGERPRINT)).rows[0]?.fingerprint)
 }
 
 /** Empties a pooled database (true), or false when it must be dropped instead. */
@@ -128,7 +130,7 @@ async function emptyForReuse(url: string, migrated: string): Promise<boolean> {
       await c.query(
         `select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname not like 'pg\\_%' and schemaname <> 'information_schema'`,
       )
-    ).rows.map((r: { name: string }) => r.name)
+    ).rows.map((r) => r.name as string)
     if (tables.length > 0) await c.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`)
     return true
   } catch {

@@ -1,6 +1,6 @@
 // Runs one benchmark case in a hot loop, for CPU profiling:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
-// Cases: prisma-findmany-hit, prisma-findmany-miss (invalidates first), prisma-findunique-hit, drizzle-join-hit, drizzle-join-builtin,
+// Cases: prisma-findmany-hit, prisma-findmany-redis-hit (the Redis at REDIS_URL), prisma-findmany-miss (invalidates first), prisma-findunique-hit, drizzle-join-hit, drizzle-join-builtin,
 // drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
 // turns the cache's keepDecoded off, to compare.
 import { createQueryCache, memoryStore } from '@querycache/core'
@@ -8,6 +8,7 @@ import { withQueryCache } from '@querycache/drizzle'
 import { cacheExtension } from '@querycache/prisma'
 import type { BlogClient } from '@querycache/schema'
 import * as s from '@querycache/schema/drizzle/pg'
+import { redisAdapter } from '@querycache/testing/redis'
 import { desc, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
@@ -18,7 +19,11 @@ const [name = 'drizzle-join-hit', secondsArg = '5'] = process.argv.slice(2)
 const db = await seededDatabase('postgresql')
 const pool = new pg.Pool({ connectionString: db.url })
 const prisma = db.client()
-const cache = createQueryCache({ store: memoryStore(), ttl: null, keepDecoded: process.env.QC_KEEP_DECODED !== '0' })
+const cache = createQueryCache({
+  store: memoryStore(),
+  ttl: null,
+  keepDecoded: process.env.QC_KEEP_DECODED !== '0',
+})
 
 const join = (d: any) =>
   d
@@ -31,28 +36,31 @@ const join = (d: any) =>
 const ours = () => withQueryCache(drizzle({ client: pool, schema: s }), { cache, name: 'p' }) as any
 const cached = () => prisma.$extends(cacheExtension({ cache })) as unknown as BlogClient
 
+const findMany = (c: BlogClient) =>
+  c.post.findMany({
+    where: { published: true },
+    include: { author: true },
+    orderBy: { createdAt: 'desc' },
+    take: 20,
+  })
+const closing: { close(): Promise<void> }[] = []
 const cases: Record<string, () => () => Promise<unknown>> = {
   'prisma-findmany-hit': () => {
     const c = cached()
-    return () =>
-      c.post.findMany({
-        where: { published: true },
-        include: { author: true },
-        orderBy: { createdAt: 'desc' },
-        take: 20,
-      })
+    return () => findMany(c)
   },
   'prisma-findmany-miss': () => {
     const c = cached() as BlogClient & { $cache: typeof cache }
     return async () => {
       await c.$cache.invalidateModel('Post')
-      return c.post.findMany({
-        where: { published: true },
-        include: { author: true },
-        orderBy: { createdAt: 'desc' },
-        take: 20,
-      })
+      return findMany(c)
     }
+  },
+  'prisma-findmany-redis-hit': () => {
+    const onRedis = createQueryCache({ store: redisAdapter(), ttl: null, namespace: 'profile' })
+    closing.push(onRedis)
+    const c = prisma.$extends(cacheExtension({ cache: onRedis })) as unknown as BlogClient
+    return () => findMany(c)
   },
   'prisma-findunique-hit': () => {
     const c = cached()
@@ -92,6 +100,7 @@ try {
   )
 } finally {
   await cache.close()
+  for (const c of closing) await c.close()
   await prisma.$disconnect()
   await pool.end()
   await db.drop()
