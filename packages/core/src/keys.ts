@@ -183,12 +183,27 @@ export class KeyLayout {
   }
 
   model(name: string, group: number): string {
-    return `${this.tokenPrefixes[group]}m:${hash(name)}`
+    return this.tokenPrefixes[group] + this.suffix('m:', name)
   }
 
   tag(name: string, group: number): string {
-    return `${this.tokenPrefixes[group]}g:${hash(name)}`
+    return this.tokenPrefixes[group] + this.suffix('g:', name)
   }
+
+  /**
+   * `m:`/`g:` and the name's hash, remembered: every read resolves its models' and tags' token
+   * keys, and the names are few (bounded anyway: tags may be made per request).
+   */
+  private suffix(kind: 'm:' | 'g:', name: string): string {
+    const known = this.suffixes.get(kind + name)
+    if (known !== undefined) return known
+    if (this.suffixes.size >= 10_000) this.suffixes.clear()
+    const made = kind + hash(name)
+    this.suffixes.set(kind + name, made)
+    return made
+  }
+
+  private readonly suffixes = new Map<string, string>()
 
   /** Every group's copy of the namespace token. */
   everyAllToken(): string[] {
@@ -197,11 +212,11 @@ export class KeyLayout {
 
   /** Every group's copy of these models' tokens. */
   everyModel(names: readonly string[]): string[] {
-    return this.every(names.map((n) => `m:${hash(n)}`))
+    return this.every(names.map((n) => this.suffix('m:', n)))
   }
 
   everyTag(names: readonly string[]): string[] {
-    return this.every(names.map((n) => `g:${hash(n)}`))
+    return this.every(names.map((n) => this.suffix('g:', n)))
   }
 
   private every(suffixes: string[]): string[] {
