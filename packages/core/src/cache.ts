@@ -334,6 +334,8 @@ export class QueryCache {
     const started = this.telemetry.invalidateStart()
     const entryKey = this.layout.entry(key)
     this.flights.detach((_, k) => k === entryKey)
+    // an entry still being written behind a miss would otherwise land after this delete
+    await this.entries.flush()
     const ok = await this.access.tryStore('delete', key, () =>
       this.store.deleteMany([entryKey]).then(() => true),
     )
@@ -361,6 +363,7 @@ export class QueryCache {
     }
     const started = this.telemetry.invalidateStart()
     this.flights.detach((f) => matches(f.userKey))
+    await this.entries.flush()
     let removed = 0
     for await (const batch of this.access.scanKeys(this.layout.entryPrefix, pattern)) {
       const values = await this.access.tryStore('scan', pattern, () => this.store.getMany(batch))
@@ -388,6 +391,7 @@ export class QueryCache {
     // that cannot list keys; the sweep then frees the space.
     const started = this.telemetry.invalidateStart()
     await this.invalidateTokenKeys(this.layout.everyAllToken(), true)
+    await this.entries.flush() // what lands after the sweep is dead (its token rotated) but kept
     for await (const batch of this.access.scanKeys(this.layout.entriesRoot, undefined)) {
       await this.access.tryStore('delete', undefined, () => this.store.deleteMany(batch))
     }

@@ -143,3 +143,14 @@ it('close() waits for the entries still being written behind', async () => {
   await closing
   expect(cache.stats().sets).toBe(1)
 })
+
+it('delete() of an entry still being written behind its miss waits for it, so it stays deleted', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb4' })
+  await cache.getOrSet('q', async () => 'cached')
+  const deleting = cache.delete('q')
+  s.open()
+  await deleting
+  expect(await cache.get('q')).toBeUndefined()
+  await cache.close()
+})
