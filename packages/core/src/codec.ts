@@ -62,12 +62,20 @@ export class Codec {
   }
 
   /** A deep copy of a decoded value (see CodecType.clone). */
-  readonly clone = makeCloner((value) => {
-    for (const type of this.types) {
-      if (type.test(value)) return type.clone ? type.clone(value) : type.decode(type.encode(value))
-    }
-    return value
-  })
+  readonly clone = makeCloner(
+    (value) => {
+      for (const type of this.types) {
+        if (type.test(value))
+          return type.clone
+            ? type.clone(value)
+            : // through JSON, as an entry would: encode may hand out the value's own objects
+              type.decode(JSON.parse(JSON.stringify(type.encode(value))))
+      }
+      // nothing the codec decodes to, so nothing a kept entry holds; still never shared
+      return structuredClone(value)
+    },
+    (value) => this.types.some((type) => type.test(value)),
+  )
 
   /** Decode an already parsed tree (used when the payload was parsed together with its envelope). */
   revive(tree: unknown, tagged: boolean): unknown {

@@ -74,10 +74,14 @@ export interface Remembered {
 export type Cloner = (value: unknown) => unknown
 
 /**
- * A deep copy of a decoded value, so callers never share objects. `other` copies what is none of
- * the built-in kinds (registered codec types); undefined: return it as it is.
+ * A deep copy of a decoded value, so callers never share objects. `other` copies registered codec
+ * types (checked before the built-in kinds, as the codec encodes) and anything else unknown.
  */
-export function makeCloner(other: (value: object) => unknown): Cloner {
+export function makeCloner(
+  other: (value: object) => unknown,
+  /** Whether `other` copies this value (registered codec types come first, as when encoding). */
+  registered: (value: object) => boolean,
+): Cloner {
   const clone = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value
     if (Array.isArray(value)) {
@@ -102,6 +106,7 @@ export function makeCloner(other: (value: object) => unknown): Cloner {
       }
       return out
     }
+    if (registered(value)) return other(value)
     if (value instanceof Date) return new Date(value.getTime())
     if (Buffer.isBuffer(value)) return Buffer.from(value)
     if (value instanceof Uint8Array) return new Uint8Array(value)

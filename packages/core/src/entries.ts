@@ -76,13 +76,13 @@ export class Entries {
             : 'dead'
       if (state === 'dead') return this.dead(entryKey, entry)
       if (remembered?.decoded) {
-        value = this.codec.clone(entry.payload)
+        value = this.copy(entryKey, raw, entry.payload)
       } else if (remembered) {
         // read a second time: from now on it is kept decoded, and each read gets a copy
         const parsed = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
         const decoded = decodePayload(this.codec, parsed)
         this.decoded!.set(entryKey, { raw, entry: { ...parsed, payload: decoded }, decoded: true })
-        value = this.codec.clone(decoded)
+        value = this.copy(entryKey, raw, decoded)
       } else {
         value = decodePayload(this.codec, entry)
         this.decoded?.set(entryKey, {
@@ -102,6 +102,29 @@ export class Entries {
         this.access.driver.deleteMany([entryKey]),
       )
       return undefined
+    }
+  }
+
+  /**
+   * A copy of a kept decoded value; if copying fails (a codec type's clone), the entry is no
+   * longer kept and its stored text is decoded instead, as without keepDecoded.
+   */
+  private copy(entryKey: string, raw: string, decoded: unknown): unknown {
+    try {
+      return this.codec.clone(decoded)
+    } catch (error) {
+      this.decoded!.delete(entryKey)
+      this.access.report(
+        new CodecError(`Copying a kept entry failed: ${(error as Error)?.message ?? error}`, {
+          cause: error,
+        }),
+        'decode',
+        undefined,
+      )
+      return decodePayload(
+        this.codec,
+        parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw)),
+      )
     }
   }
 
@@ -161,9 +184,10 @@ export class Entries {
     this.pending.add(tracked)
   }
 
-  /** Waits for the entry writes in flight (each bounded by the store timeout). */
+  /** Waits for the entry writes in flight now (each bounded by the store timeout). */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending)
+    // the writes pending now; ones that later misses start do not hold this caller up
+    await Promise.all([...this.pending])
   }
 
   /** Undefined when the value cannot be cached (counted as skipped and reported). */

@@ -97,6 +97,9 @@ export class NearTier {
   private published = 0
   private readonly onMessageHook: NearCacheOptions['onMessage']
 
+  /** Store keys of entries (not tokens) start with this (KeyLayout.entriesRoot). */
+  readonly entriesRoot: string
+
   constructor(
     private readonly channel: StoreChannel,
     namespace: string,
@@ -112,6 +115,7 @@ export class NearTier {
     checkFunction(options.onMessage, 'nearCache.onMessage', '(event) => void')
     this.onMessageHook = options.onMessage
     this.channelName = `${namespace}:near`
+    this.entriesRoot = `${namespace}:e:`
     this.beatChannel = `${namespace}:near:${this.id}`
     this.subscribe()
     this.timer = setInterval(() => this.beat(), this.heartbeatMs)
@@ -363,11 +367,19 @@ export function nearDriver(inner: StoreDriver, tier: NearTier): StoreDriver {
     get: async (key) => (await getMany([key]))[0],
     getMany,
     async set(key, value, ttlMs) {
-      // kept here at once: entries are written behind their callers' results, and the next read
-      // should not have to wait for the remote write. Serving it is as safe as serving it from
-      // Redis: a hit still needs the tokens it recorded, and a delete of the key forgets it here.
-      tier.fill(key, value, tier.begin(), ttlMs)
+      const mark = tier.begin()
+      if (key.startsWith(tier.entriesRoot)) {
+        // An entry is kept here at once: entries are written behind their callers' results, and
+        // the next read should not wait for the remote write. Serving it is as safe as serving it
+        // from Redis: a hit still needs the tokens it recorded, and a delete forgets it here.
+        tier.fill(key, value, mark, ttlMs)
+        await inner.set(key, value, ttlMs)
+        return
+      }
+      // A token only once the store holds it: a query recording a token the store does not have
+      // yet could be served after an invalidation that the token's late write then overwrote.
       await inner.set(key, value, ttlMs)
+      tier.fill(key, value, mark, ttlMs)
     },
     deleteMany: (keys) => invalidating(keys, () => inner.deleteMany(keys)),
     writeTokens: (tokens) =>

@@ -134,6 +134,36 @@ describe('codec', () => {
     )
   })
 
+  it('copies kept values of registered types deeply, and keeps subclasses of built-ins', async () => {
+    class Vec {
+      constructor(readonly items: number[]) {}
+    }
+    class Day extends Date {}
+    const types = [
+      // encode hands out the value's own array: a copy must not share it
+      {
+        name: 'Vec',
+        test: (v: unknown): v is Vec => v instanceof Vec,
+        encode: (v: Vec) => v.items,
+        decode: (a: number[]) => new Vec(a),
+      },
+      {
+        name: 'Day',
+        test: (v: unknown): v is Day => v instanceof Day,
+        encode: (d: Day) => d.getTime(),
+        decode: (t: number) => new Day(t),
+      },
+    ]
+    const cache = createQueryCache({ types })
+    await cache.set('k', { v: new Vec([1]), d: new Day(5) })
+    for (let read = 0; read < 4; read++) {
+      const got = (await cache.get<{ v: Vec; d: Day }>('k'))!
+      expect(got.v.items, `read ${read}`).toEqual([1])
+      expect(got.d, `read ${read}`).toBeInstanceOf(Day)
+      got.v.items.push(2)
+    }
+  })
+
   it('reads an entry kept decoded afresh once the store holds new text for it', async () => {
     const cache = createQueryCache()
     await cache.set('k', { at: new Date(1), n: 1n })
