@@ -96,13 +96,17 @@ const POOL_PREFIX = /^qc_[a-z0-9]{1,20}$/.test(process.env.QC_TEST_DB_POOL ?? ''
   : undefined
 const idlePostgres = new Map<string, string[]>()
 
+/** SQL: whether the schema named by `column` is a user's (not pg_* or information_schema). */
+const userSchema = (column: string) =>
+  `${column} not like 'pg\\_%' and ${column} <> 'information_schema'`
+
 // What a test could change about the schema (tables, columns, indexes, triggers, functions, types,
 // schemas, database settings): a pooled database is reused only while this is as migrated.
 const SCHEMA_FINGERPRINT = `
-with user_ns as (select oid from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema')
+with user_ns as (select oid from pg_namespace where ${userSchema('nspname')})
 select md5(concat_ws('|',
   (select string_agg(table_schema || '.' || table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':' || coalesce(column_default, ''), ',' order by 1)
-     from information_schema.columns where table_schema not like 'pg\\_%' and table_schema <> 'information_schema'),
+     from information_schema.columns where ${userSchema('table_schema')}),
   (select count(*) from pg_class where relnamespace in (select oid from user_ns)),
   (select count(*) from pg_trigger where not tgisinternal),
   (select count(*) from pg_proc where pronamespace in (select oid from user_ns)),
@@ -128,7 +132,7 @@ async function emptyForReuse(url: string, migrated: string): Promise<boolean> {
     if ((await fingerprint(c)) !== migrated) return false
     const tables = (
       await c.query(
-        `select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname not like 'pg\\_%' and schemaname <> 'information_schema'`,
+        `select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where ${userSchema('schemaname')}`,
       )
     ).rows.map((r) => r.name as string)
     if (tables.length > 0) await c.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`)

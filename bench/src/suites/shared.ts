@@ -1,6 +1,15 @@
 import { createQueryCache, type QueryCache, type StoreDriver } from '@querycache/core'
 import type { BenchRedis } from '../fixtures.js'
-import { find, interleaved, round, type Sample, speedup, type Target, target } from '../harness.js'
+import {
+  find,
+  interleaved,
+  overheadPercent,
+  round,
+  type Sample,
+  speedup,
+  type Target,
+  target,
+} from '../harness.js'
 
 /** Equal data, compared through a JSON form that keeps bigint, Date, Decimal and Buffer apart. */
 export function sameData(a: unknown, b: unknown): boolean {
@@ -170,7 +179,7 @@ export function missTargets(
   query: string,
   m: { uncached: Sample; memoryMiss: Sample; redisMiss: Sample; redisGet: Sample },
 ): { missPct: number; redisTrips: number; targets: Target[] } {
-  const missPct = ((m.memoryMiss.p50 - m.uncached.p50) / m.uncached.p50) * 100
+  const missPct = overheadPercent(m.memoryMiss, m.uncached)
   const redisTrips = (m.redisMiss.p50 - m.uncached.p50) / m.redisGet.p50
   return {
     missPct,

@@ -136,6 +136,8 @@ export class QueryCache {
     this.version = o.version
     this.codec = new Codec()
     for (const type of o.types) this.codec.register(type)
+    // the near tier answers for the store it fronts, so the layout is that store's
+    this.layout = new KeyLayout(o.namespace, o.version, o.store.slotGroups ?? 1)
     // the near cache connects as it is made: make it once nothing else can throw
     let store = o.store
     let near: NearTier | undefined
@@ -143,10 +145,9 @@ export class QueryCache {
       near = new NearTier(nearChannel(store), o.namespace, o.nearCache, (error) =>
         this.access.report(error, 'channel', undefined),
       )
-      store = nearDriver(store, near)
+      store = nearDriver(store, near, this.layout.entriesRoot)
     }
     this.store = store
-    this.layout = new KeyLayout(o.namespace, o.version, store.slotGroups ?? 1)
     this.telemetry = new Telemetry(o.namespace, o.telemetryKeys)
     this.access = new StoreAccess(store, this.counters, o.onError, o.timeoutMs, o.retryAfterMs)
     this.access.near = near

@@ -1,4 +1,4 @@
-import { makeCloner } from './decoded.js'
+import { makeCloner, NOT_REGISTERED } from './decoded.js'
 import { CodecError } from './errors.js'
 
 /**
@@ -13,7 +13,7 @@ export interface CodecType<T = unknown, J = unknown> {
   decode(json: J): T
   /**
    * A copy of a decoded value, for hits served from entries kept decoded (return the value itself
-   * for immutable types). Default: `decode(encode(value))`.
+   * for immutable types). Default: `decode` of a JSON copy of `encode(value)`.
    */
   clone?(value: T): T
 }
@@ -62,20 +62,16 @@ export class Codec {
   }
 
   /** A deep copy of a decoded value (see CodecType.clone). */
-  readonly clone = makeCloner(
-    (value) => {
-      for (const type of this.types) {
-        if (type.test(value))
-          return type.clone
-            ? type.clone(value)
-            : // through JSON, as an entry would: encode may hand out the value's own objects
-              type.decode(JSON.parse(JSON.stringify(type.encode(value))))
-      }
-      // nothing the codec decodes to, so nothing a kept entry holds; still never shared
-      return structuredClone(value)
-    },
-    (value) => this.types.some((type) => type.test(value)),
-  )
+  readonly clone = makeCloner((value) => {
+    for (const type of this.types) {
+      if (type.test(value))
+        return type.clone
+          ? type.clone(value)
+          : // through JSON, as an entry would: encode may hand out the value's own objects
+            type.decode(JSON.parse(JSON.stringify(type.encode(value))))
+    }
+    return NOT_REGISTERED
+  })
 
   /** Decode an already parsed tree (used when the payload was parsed together with its envelope). */
   revive(tree: unknown, tagged: boolean): unknown {

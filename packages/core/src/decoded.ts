@@ -31,8 +31,8 @@ export class DecodedEntries {
   }
 
   /**
-   * Remembers an entry read once as only its text (`value` undefined), cheaply; the second read of
-   * the same text stores it decoded. One-off reads never pay for a copy.
+   * Remembers an entry: read once, as its head only (`decoded: false`), cheaply; read a second
+   * time, decoded. One-off reads never pay for a copy.
    */
   set(key: string, remembered: Remembered): void {
     if (remembered.raw.length > this.maxChars / 8) return
@@ -49,11 +49,6 @@ export class DecodedEntries {
   delete(key: string): void {
     const known = this.map.get(key)
     if (known !== undefined) this.remove(key, known)
-  }
-
-  clear(): void {
-    this.map.clear()
-    this.chars = 0
   }
 
   private remove(key: string, known: Remembered): void {
@@ -73,14 +68,15 @@ export interface Remembered {
 /** Makes a value's own copy: plain objects, arrays, Dates, bytes, Maps, Sets and codec types. */
 export type Cloner = (value: unknown) => unknown
 
+/** What `copyRegistered` returns for a value of no registered codec type. */
+export const NOT_REGISTERED: unique symbol = Symbol('not a registered codec type')
+
 /**
- * A deep copy of a decoded value, so callers never share objects. `other` copies registered codec
- * types (checked before the built-in kinds, as the codec encodes) and anything else unknown.
+ * A deep copy of a decoded value, so callers never share objects. `copyRegistered` copies values
+ * of registered codec types, which are checked before the built-in kinds, as the codec encodes.
  */
 export function makeCloner(
-  other: (value: object) => unknown,
-  /** Whether `other` copies this value (registered codec types come first, as when encoding). */
-  registered: (value: object) => boolean,
+  copyRegistered: (value: object) => unknown | typeof NOT_REGISTERED,
 ): Cloner {
   const clone = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value
@@ -106,7 +102,8 @@ export function makeCloner(
       }
       return out
     }
-    if (registered(value)) return other(value)
+    const registered = copyRegistered(value)
+    if (registered !== NOT_REGISTERED) return registered
     if (value instanceof Date) return new Date(value.getTime())
     if (Buffer.isBuffer(value)) return Buffer.from(value)
     if (value instanceof Uint8Array) return new Uint8Array(value)
@@ -120,7 +117,8 @@ export function makeCloner(
       for (const v of value) out.add(clone(v))
       return out
     }
-    return other(value)
+    // nothing the codec decodes to, so nothing a kept entry holds; still never shared
+    return structuredClone(value)
   }
   return clone
 }

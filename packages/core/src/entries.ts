@@ -57,7 +57,7 @@ export class Entries {
           throw new CorruptEntryError(
             'Entry is larger than maxEntryBytes (querycache did not write it)',
           )
-        entry = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+        entry = this.parse(entryKey, raw)
       }
       // an invalidation of one of its dependencies is being written or failed: not servable here
       if (this.tokens.anyPending(entry.dependencies))
@@ -79,7 +79,7 @@ export class Entries {
         value = this.copy(entryKey, raw, entry.payload)
       } else if (remembered) {
         // read a second time: from now on it is kept decoded, and each read gets a copy
-        const parsed = parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+        const parsed = this.parse(entryKey, raw)
         const decoded = decodePayload(this.codec, parsed)
         this.decoded!.set(entryKey, { raw, entry: { ...parsed, payload: decoded }, decoded: true })
         value = this.copy(entryKey, raw, decoded)
@@ -121,11 +121,13 @@ export class Entries {
         'decode',
         undefined,
       )
-      return decodePayload(
-        this.codec,
-        parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw)),
-      )
+      return decodePayload(this.codec, this.parse(entryKey, raw))
     }
+  }
+
+  /** The entry in `raw`, verified when entries are signed; throws when it is not one of ours. */
+  private parse(entryKey: string, raw: string): Entry {
+    return parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
   }
 
   private dead(entryKey: string, entry: Entry): EntryRead {

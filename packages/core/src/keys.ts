@@ -153,6 +153,8 @@ export class KeyLayout {
   private readonly entryPrefixes: string[]
   private readonly tokenPrefixes: string[]
   private readonly allTokens: string[]
+  /** `m:`/`g:` + name → `m:`/`g:` + its hash (see suffix). */
+  private readonly suffixes = new Map<string, string>()
 
   constructor(namespace: string, version: number, groups = 1) {
     this.groups = groups
@@ -195,15 +197,14 @@ export class KeyLayout {
    * keys, and the names are few (bounded anyway: tags may be made per request).
    */
   private suffix(kind: 'm:' | 'g:', name: string): string {
-    const known = this.suffixes.get(kind + name)
+    const id = kind + name
+    const known = this.suffixes.get(id)
     if (known !== undefined) return known
     if (this.suffixes.size >= 10_000) this.suffixes.clear()
     const made = kind + hash(name)
-    this.suffixes.set(kind + name, made)
+    this.suffixes.set(id, made)
     return made
   }
-
-  private readonly suffixes = new Map<string, string>()
 
   /** Every group's copy of the namespace token. */
   everyAllToken(): string[] {

@@ -97,9 +97,6 @@ export class NearTier {
   private published = 0
   private readonly onMessageHook: NearCacheOptions['onMessage']
 
-  /** Store keys of entries (not tokens) start with this (KeyLayout.entriesRoot). */
-  readonly entriesRoot: string
-
   constructor(
     private readonly channel: StoreChannel,
     namespace: string,
@@ -115,7 +112,6 @@ export class NearTier {
     checkFunction(options.onMessage, 'nearCache.onMessage', '(event) => void')
     this.onMessageHook = options.onMessage
     this.channelName = `${namespace}:near`
-    this.entriesRoot = `${namespace}:e:`
     this.beatChannel = `${namespace}:near:${this.id}`
     this.subscribe()
     this.timer = setInterval(() => this.beat(), this.heartbeatMs)
@@ -335,8 +331,9 @@ export class NearTier {
  * A store driver with the near tier in front of `inner`. Invalidations and deletes are applied
  * here, written remotely, applied here again, then published; a publish that fails fails the
  * invalidation, which the cache then retries (and bypasses meanwhile) like any failed one.
+ * `entriesRoot` is the prefix of entry keys (KeyLayout.entriesRoot); every other key is a token.
  */
-export function nearDriver(inner: StoreDriver, tier: NearTier): StoreDriver {
+export function nearDriver(inner: StoreDriver, tier: NearTier, entriesRoot: string): StoreDriver {
   const getMany = async (keys: string[]): Promise<(string | undefined)[]> => {
     if (!tier.trusted) return inner.getMany(keys)
     const out: (string | undefined)[] = keys.map((k) => tier.local(k))
@@ -368,7 +365,7 @@ export function nearDriver(inner: StoreDriver, tier: NearTier): StoreDriver {
     getMany,
     async set(key, value, ttlMs) {
       const mark = tier.begin()
-      if (key.startsWith(tier.entriesRoot)) {
+      if (key.startsWith(entriesRoot)) {
         // An entry is kept here at once: entries are written behind their callers' results, and
         // the next read should not wait for the remote write. Serving it is as safe as serving it
         // from Redis: a hit still needs the tokens it recorded, and a delete forgets it here.
