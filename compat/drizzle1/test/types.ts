@@ -33,7 +33,7 @@ export function withCacheOnDrizzle1() {
   const liteCount: Promise<number> = lite.$count(sqlite.posts).$withCache(false)
   // @ts-expect-error ttl is seconds (a number) or null
   lite.select().from(sqlite.posts).$withCache({ ttl: '60' })
-  // Drizzle's own options still type-check (its overload stays)
+  // Drizzle's own options still type-check (querycache's options include them)
   lite
     .select()
     .from(sqlite.posts)

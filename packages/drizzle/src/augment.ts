@@ -6,11 +6,9 @@
 import type { ColumnsSelection } from 'drizzle-orm'
 import type {} from 'drizzle-orm/mysql-core/query-builders/count'
 import type {} from 'drizzle-orm/mysql-core/query-builders/query'
-import type { MySqlSelectHKTBase } from 'drizzle-orm/mysql-core/query-builders/select.types'
 import type { MySqlSession, PreparedQueryHKTBase } from 'drizzle-orm/mysql-core/session'
 import type {} from 'drizzle-orm/pg-core/query-builders/count'
 import type {} from 'drizzle-orm/pg-core/query-builders/query'
-import type { PgSelectHKTBase } from 'drizzle-orm/pg-core/query-builders/select.types'
 import type { PgSession } from 'drizzle-orm/pg-core/session'
 import type {
   BuildSubquerySelection,
@@ -23,11 +21,11 @@ import type {} from 'drizzle-orm/sqlite-core/query-builders/query'
 import type { SQLiteSession } from 'drizzle-orm/sqlite-core/session'
 import type { QueryCacheCallOptions } from './types.js'
 
-type WithCacheArg = QueryCacheCallOptions | false
-
 declare module 'drizzle-orm/pg-core/query-builders/select' {
-  interface PgSelectQueryBuilderBase<
-    THKT extends PgSelectHKTBase,
+  // On PgSelectBase, the class a db's select() returns, not on PgSelectQueryBuilderBase where
+  // Drizzle declares its own `$withCache`: a member of the derived class hides the base's, so a
+  // wrong option is reported against querycache's options alone, not as "no overload matches".
+  interface PgSelectBase<
     TTableName extends string | undefined,
     TSelection extends ColumnsSelection,
     TSelectMode extends SelectMode,
@@ -40,21 +38,21 @@ declare module 'drizzle-orm/pg-core/query-builders/select' {
     TSelectedFields extends ColumnsSelection = BuildSubquerySelection<TSelection, TNullabilityMap>,
   > {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options: WithCacheArg): this
+    $withCache(options: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/pg-core/query-builders/query' {
   interface PgRelationalQuery<TResult> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/pg-core/query-builders/count' {
   interface PgCountBuilder<TSession extends PgSession<any, any, any>> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
 
@@ -74,27 +72,27 @@ declare module 'drizzle-orm/sqlite-core/query-builders/select' {
     TSelectedFields extends ColumnsSelection = BuildSubquerySelection<TSelection, TNullabilityMap>,
   > {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options: WithCacheArg): this
+    $withCache(options: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/sqlite-core/query-builders/query' {
   interface SQLiteRelationalQuery<TType extends 'sync' | 'async', TResult> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/sqlite-core/query-builders/count' {
   interface SQLiteCountBuilder<TSession extends SQLiteSession<any, any, any, any>> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/mysql-core/query-builders/select' {
-  interface MySqlSelectQueryBuilderBase<
-    THKT extends MySqlSelectHKTBase,
+  // On MySqlSelectBase, not on MySqlSelectQueryBuilderBase: see PgSelectBase above.
+  interface MySqlSelectBase<
     TTableName extends string | undefined,
     TSelection extends ColumnsSelection,
     TSelectMode extends SelectMode,
@@ -108,20 +106,20 @@ declare module 'drizzle-orm/mysql-core/query-builders/select' {
     TSelectedFields extends ColumnsSelection = BuildSubquerySelection<TSelection, TNullabilityMap>,
   > {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options: WithCacheArg): this
+    $withCache(options: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/mysql-core/query-builders/query' {
   interface MySqlRelationalQuery<TPreparedQueryHKT extends PreparedQueryHKTBase, TResult> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
 
 declare module 'drizzle-orm/mysql-core/query-builders/count' {
   interface MySqlCountBuilder<TSession extends MySqlSession<any, any, any>> {
     /** querycache: per-query cache options, or `false` to bypass the cache. */
-    $withCache(options?: WithCacheArg): this
+    $withCache(options?: QueryCacheCallOptions | false): this
   }
 }
