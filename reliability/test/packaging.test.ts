@@ -52,6 +52,27 @@ test('pnpm pack gives tarballs that plain npm installs into an empty project', (
       expect(listing, `${file}: ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`)
     // no sources, tests or build configuration
     expect(listing, file).not.toMatch(/package\/(?:src|test)\//)
+    // the README's links work on the registry page, which resolves no relative link without a
+    // repository: each is absolute, to a published package's page or to a file its tarball has
+    const readme = execFileSync('tar', ['-xzOf', join(tarballs, file), 'package/README.md'])
+    for (const [, target = ''] of readme.toString().matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (target.startsWith('#')) continue
+      const ours =
+        /^https:\/\/(?:www\.npmjs\.com\/package|unpkg\.com)\/@querycache\/(\w+)(\/[^#]*)?/.exec(
+          target,
+        )
+      if (!ours) {
+        expect(target, `${file}: ${target}`).toMatch(/^https:\/\//)
+        continue
+      }
+      const [, name = '', path] = ours
+      expect(PACKAGES, `${file}: ${target}`).toContain(name)
+      if (target.startsWith('https://unpkg.com/') && path) {
+        const other = files.find((f) => f.startsWith(`querycache-${name}-`)) ?? ''
+        const theirs = execFileSync('tar', ['-tzf', join(tarballs, other)]).toString()
+        expect(theirs, `${file}: ${target}`).toContain(`package${path}`)
+      }
+    }
   }
 
   const app = join(work, 'app')
