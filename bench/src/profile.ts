@@ -1,6 +1,6 @@
 // Runs one benchmark case in a hot loop, for CPU profiling:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
-// Cases: prisma-findmany-hit, prisma-findmany-redis-hit (the Redis at REDIS_URL), prisma-findmany-miss (invalidates first), prisma-findunique-hit, drizzle-join-hit, drizzle-join-builtin,
+// Cases: prisma-findmany-hit, prisma-findmany-redis-hit (the Redis at REDIS_URL), prisma-findmany-miss (invalidates first), prisma-findunique-hit, prisma-findunique-miss, drizzle-join-hit, drizzle-join-builtin,
 // drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
 // turns the cache's keepDecoded off, to compare.
 import { createQueryCache, memoryStore } from '@querycache/core'
@@ -65,6 +65,13 @@ const cases: Record<string, () => () => Promise<unknown>> = {
   'prisma-findunique-hit': () => {
     const c = cached()
     return () => c.post.findUnique({ where: { id: 42 } })
+  },
+  'prisma-findunique-miss': () => {
+    const c = cached() as BlogClient & { $cache: typeof cache }
+    return async () => {
+      await c.$cache.invalidateModel('Post')
+      return c.post.findUnique({ where: { id: 42 } })
+    }
   },
   'drizzle-join-hit': () => {
     const d = ours()

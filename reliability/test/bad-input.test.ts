@@ -88,7 +88,8 @@ describe.each(ADAPTERS)('%s: bad input', (kind) => {
       await expect(subject.readTitle(), label).resolves.toBe(expected)
       expect(cache.stats().misses, `${label}: served as a miss`).toBeGreaterThan(missesBefore)
       seen[label] = codes.slice(before).join(',') || '(silent miss)'
-      // the bad value is gone: removed, or overwritten by a valid entry
+      // the bad value is gone: removed, or overwritten by a valid entry (written behind the read)
+      await cache.flush()
       for (const key of entries) {
         const type = await client.type(key)
         if (type === 'none') continue
@@ -148,6 +149,7 @@ describe.each(ADAPTERS)('%s: bad input', (kind) => {
       expect(rows.map((r) => r.id)).toEqual(expected)
       expect(rows.find((r) => r.id === 1)?.title).toBe(big)
     }
+    await cache.flush() // counted when the entry write behind each read finds it too large
     expect(cache.stats().skipped).toBeGreaterThanOrEqual(3)
     expect(cache.stats().hits).toBe(0)
     const values = await Promise.all(

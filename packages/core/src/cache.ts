@@ -176,6 +176,9 @@ export class QueryCache {
     }
     const { entry: entryKey, group } = this.layout.locate(key)
     const allToken = this.layout.allToken(group)
+    // an entry still being written behind a miss is read once it is stored
+    const storing = this.flights.storing(entryKey)
+    if (storing) await storing
     const { read } = await this.lookup(key, entryKey, [allToken])
     if (read === undefined || read.state !== 'fresh') {
       if (read !== undefined) this.counters.miss(read.model)
@@ -259,6 +262,10 @@ export class QueryCache {
       this.telemetry.read(started, key, 'bypass', model)
       return value
     }
+    // a query for this entry has just returned and its entry is being written behind it: read
+    // once it is stored, as if it had been stored before that query's caller got its result
+    const storing = this.flights.storing(entryKey)
+    if (storing) await storing
     // one round trip: the entry and the current tokens of everything it should depend on
     const { observed, read } = await this.lookup(key, entryKey, dependencies)
     if (read !== undefined) {
@@ -296,12 +303,7 @@ export class QueryCache {
   ): Promise<T> {
     const flight = this.flights.joinable(entryKey, observed)
     if (flight) {
-      const shared = await flight.promise
-      return (
-        shared.encoded
-          ? this.entries.decodeOwnCopy(key, shared.encoded, shared.value)
-          : shared.value
-      ) as T
+      return this.entries.ownCopy(key, await flight.promise) as T
     }
     return (await this.flights.start(entryKey, key, fn, o, observed)).value as T
   }

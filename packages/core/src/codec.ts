@@ -61,8 +61,7 @@ export class Codec {
     return tagged ? this.fromTree(tree) : tree
   }
 
-  /** A deep copy of a decoded value (see CodecType.clone). */
-  readonly clone = makeCloner((value) => {
+  private readonly copyRegistered = (value: object): unknown => {
     for (const type of this.types) {
       if (type.test(value))
         return type.clone
@@ -71,7 +70,17 @@ export class Codec {
             type.decode(JSON.parse(JSON.stringify(type.encode(value))))
     }
     return NOT_REGISTERED
-  })
+  }
+
+  /** A deep copy of a decoded value (see CodecType.clone). */
+  readonly clone = makeCloner(this.copyRegistered)
+
+  /**
+   * A private copy of a result that encodes exactly as the result itself would, taken before the
+   * caller can change it, so the result can be encoded later; throws NOT_COPYABLE for a value the
+   * codec might refuse or reshape (encode it instead).
+   */
+  readonly snapshot = makeCloner(this.copyRegistered, true)
 
   /** Decode an already parsed tree (used when the payload was parsed together with its envelope). */
   revive(tree: unknown, tagged: boolean): unknown {

@@ -1,4 +1,4 @@
-import type { Entry } from './entry.js'
+import type { EntryHead } from './entry.js'
 
 /**
  * Entries read more than once, kept decoded: a read whose stored text is exactly what was read
@@ -60,8 +60,10 @@ export class DecodedEntries {
 export interface Remembered {
   /** The stored text (signed, when entries are signed) this was read from. */
   raw: string
-  /** Its parsed head and payload; the payload is the decoded value once `decoded` is set. */
-  entry: Entry
+  /** Its parsed head. */
+  entry: EntryHead
+  /** The decoded payload, once `decoded` is set. */
+  value: unknown
   decoded: boolean
 }
 
@@ -71,18 +73,34 @@ export type Cloner = (value: unknown) => unknown
 /** What `copyRegistered` returns for a value of no registered codec type. */
 export const NOT_REGISTERED: unique symbol = Symbol('not a registered codec type')
 
+/** Thrown by a strict cloner for a value it cannot copy exactly as the codec would encode it. */
+export const NOT_COPYABLE: unique symbol = Symbol('not exactly copyable')
+
+/** Nesting beyond this makes a strict cloner give up (cycles end here, not in a stack overflow). */
+const STRICT_DEPTH = 200
+
 /**
  * A deep copy of a decoded value, so callers never share objects. `copyRegistered` copies values
  * of registered codec types, which are checked before the built-in kinds, as the codec encodes.
+ * `strict`: for results not yet encoded, the copy must encode exactly as the original would, so
+ * anything the codec would refuse or reshape (functions, symbols, unregistered class instances,
+ * nesting past 200, which includes cycles) throws NOT_COPYABLE instead of being structuredClone'd.
  */
 export function makeCloner(
   copyRegistered: (value: object) => unknown | typeof NOT_REGISTERED,
+  strict = false,
 ): Cloner {
-  const clone = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value
+  const clone = (value: unknown, depth: number): unknown => {
+    if (value === null) return value
+    if (typeof value !== 'object') {
+      if (strict && (typeof value === 'function' || typeof value === 'symbol')) throw NOT_COPYABLE
+      return value
+    }
+    if (strict && depth > STRICT_DEPTH) throw NOT_COPYABLE
+    const deeper = depth + 1
     if (Array.isArray(value)) {
       const out = new Array(value.length)
-      for (let i = 0; i < value.length; i++) out[i] = clone(value[i])
+      for (let i = 0; i < value.length; i++) out[i] = clone(value[i], deeper)
       return out
     }
     const proto = Object.getPrototypeOf(value)
@@ -93,12 +111,12 @@ export function makeCloner(
         // a JSON column may hold a "__proto__" key; assignment would set the prototype instead
         if (key === '__proto__')
           Object.defineProperty(out, key, {
-            value: clone(record[key]),
+            value: clone(record[key], deeper),
             enumerable: true,
             writable: true,
             configurable: true,
           })
-        else out[key] = clone(record[key])
+        else out[key] = clone(record[key], deeper)
       }
       return out
     }
@@ -109,16 +127,17 @@ export function makeCloner(
     if (value instanceof Uint8Array) return new Uint8Array(value)
     if (value instanceof Map) {
       const out = new Map()
-      for (const [k, v] of value) out.set(clone(k), clone(v))
+      for (const [k, v] of value) out.set(clone(k, deeper), clone(v, deeper))
       return out
     }
     if (value instanceof Set) {
       const out = new Set()
-      for (const v of value) out.add(clone(v))
+      for (const v of value) out.add(clone(v, deeper))
       return out
     }
+    if (strict) throw NOT_COPYABLE
     // nothing the codec decodes to, so nothing a kept entry holds; still never shared
     return structuredClone(value)
   }
-  return clone
+  return (value) => clone(value, 0)
 }

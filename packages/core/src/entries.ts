@@ -1,13 +1,26 @@
 import type { Codec, Encoded } from './codec.js'
-import type { DecodedEntries } from './decoded.js'
-import { decodePayload, type Entry, parseEntry, serializeEntry } from './entry.js'
+import type { DecodedEntries, Remembered } from './decoded.js'
+import {
+  decodePayload,
+  type EntryHead,
+  parseEntryHead,
+  parsePayload,
+  serializeEntry,
+} from './entry.js'
 import { CodecError, CorruptEntryError, IntegrityError } from './errors.js'
+import type { FlightResult } from './flights.js'
 import { type Signer, unsigned } from './integrity.js'
 import type { ResolvedEntryOptions } from './resolved-options.js'
 import type { StatsCollector } from './stats.js'
 import type { StoreAccess } from './store-access.js'
 import type { Telemetry } from './telemetry.js'
 import type { Tokens } from './tokens.js'
+
+/** Results waiting to be encoded behind their callers, at most (see `Entries.canWaitToEncode`). */
+const MAX_QUEUED = 64
+
+/** What `Entries.snapshot` returns for a result it cannot copy exactly. */
+export const NO_SNAPSHOT: unique symbol = Symbol('no snapshot')
 
 export interface EntryRead {
   state: 'fresh' | 'stale' | 'dead'
@@ -43,13 +56,12 @@ export class Entries {
     known: string[],
     current: (string | undefined)[],
   ): Promise<EntryRead | undefined> {
-    let entry: Entry
-    let value: unknown
     try {
       const remembered = this.decoded?.get(entryKey, raw)
+      let head: EntryHead
       if (remembered) {
         // exactly the text read (and verified) before
-        entry = remembered.entry
+        head = remembered.entry
       } else {
         // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least
         // its length): refuse bigger ones before any parsing, so decoding stays bounded
@@ -57,41 +69,38 @@ export class Entries {
           throw new CorruptEntryError(
             'Entry is larger than maxEntryBytes (querycache did not write it)',
           )
-        entry = this.parse(entryKey, raw)
+        // the head alone decides validity: a dead entry's payload is never parsed
+        head = this.parseHead(entryKey, raw)
       }
       // an invalidation of one of its dependencies is being written or failed: not servable here
-      if (this.tokens.anyPending(entry.dependencies))
-        return { state: 'dead', model: entry.model ?? undefined }
-      const tokens = await this.tokens.current(entry.dependencies, known, current)
+      if (this.tokens.anyPending(head.dependencies))
+        return { state: 'dead', model: head.model ?? undefined }
+      const tokens = await this.tokens.current(head.dependencies, known, current)
       if (!tokens) return undefined
-      for (let i = 0; i < entry.tokens.length; i++) {
-        if (tokens[i] !== entry.tokens[i]) return this.dead(entryKey, entry)
+      for (let i = 0; i < head.tokens.length; i++) {
+        if (tokens[i] !== head.tokens[i]) return this.dead(entryKey, head)
       }
       const now = Date.now()
       const state =
-        entry.expiresAt === null || now < entry.expiresAt
+        head.expiresAt === null || now < head.expiresAt
           ? 'fresh'
-          : entry.staleUntil !== null && now < entry.staleUntil
+          : head.staleUntil !== null && now < head.staleUntil
             ? 'stale'
             : 'dead'
-      if (state === 'dead') return this.dead(entryKey, entry)
+      if (state === 'dead') return this.dead(entryKey, head)
+      let value: unknown
       if (remembered?.decoded) {
-        value = this.copy(entryKey, raw, entry.payload)
+        value = this.copy(entryKey, raw, remembered)
       } else if (remembered) {
         // read a second time: from now on it is kept decoded, and each read gets a copy
-        const parsed = this.parse(entryKey, raw)
-        const decoded = decodePayload(this.codec, parsed)
-        this.decoded!.set(entryKey, { raw, entry: { ...parsed, payload: decoded }, decoded: true })
-        value = this.copy(entryKey, raw, decoded)
+        const kept = { raw, entry: head, value: this.decode(raw, head), decoded: true }
+        this.decoded!.set(entryKey, kept)
+        value = this.copy(entryKey, raw, kept)
       } else {
-        value = decodePayload(this.codec, entry)
-        this.decoded?.set(entryKey, {
-          raw,
-          entry: { ...entry, payload: undefined },
-          decoded: false,
-        })
+        value = this.decode(raw, head)
+        this.decoded?.set(entryKey, { raw, entry: head, value: undefined, decoded: false })
       }
-      return { state, value, model: entry.model ?? undefined }
+      return { state, value, model: head.model ?? undefined }
     } catch (error) {
       this.decoded?.delete(entryKey)
       if (error instanceof IntegrityError) this.counters.count('badSignatures')
@@ -109,9 +118,9 @@ export class Entries {
    * A copy of a kept decoded value; if copying fails (a codec type's clone), the entry is no
    * longer kept and its stored text is decoded instead, as without keepDecoded.
    */
-  private copy(entryKey: string, raw: string, decoded: unknown): unknown {
+  private copy(entryKey: string, raw: string, kept: Remembered): unknown {
     try {
-      return this.codec.clone(decoded)
+      return this.codec.clone(kept.value)
     } catch (error) {
       this.decoded!.delete(entryKey)
       this.access.report(
@@ -121,18 +130,29 @@ export class Entries {
         'decode',
         undefined,
       )
-      return decodePayload(this.codec, this.parse(entryKey, raw))
+      return this.decode(raw, kept.entry)
     }
   }
 
-  /** The entry in `raw`, verified when entries are signed; throws when it is not one of ours. */
-  private parse(entryKey: string, raw: string): Entry {
-    return parseEntry(this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw))
+  /**
+   * The head of the entry in `raw`, verified first when entries are signed; throws when it is not
+   * one of ours. Its `payloadStart` indexes `raw` itself (past a signature).
+   */
+  private parseHead(entryKey: string, raw: string): EntryHead {
+    const text = this.signer ? this.signer.verify(entryKey, raw) : unsigned(raw)
+    const head = parseEntryHead(text)
+    head.payloadStart += raw.length - text.length
+    return head
   }
 
-  private dead(entryKey: string, entry: Entry): EntryRead {
+  /** The decoded payload of the entry in `raw` whose head is `head`. */
+  private decode(raw: string, head: EntryHead): unknown {
+    return decodePayload(this.codec, head.tagged, parsePayload(raw, head))
+  }
+
+  private dead(entryKey: string, head: EntryHead): EntryRead {
     this.decoded?.delete(entryKey)
-    return { state: 'dead', model: entry.model ?? undefined }
+    return { state: 'dead', model: head.model ?? undefined }
   }
 
   async write(
@@ -175,6 +195,43 @@ export class Entries {
     return true
   }
 
+  /** Results waiting to be encoded after their callers have run (`later`). */
+  private readonly queued: (() => void)[] = []
+  private draining = false
+
+  /**
+   * Whether one more result may wait to be encoded behind its caller. A loop of misses that never
+   * yields to the event loop would otherwise pile up results; past MAX_QUEUED they are encoded
+   * before their callers get them, as they always were, so the memory they hold stays bounded.
+   */
+  canWaitToEncode(): boolean {
+    return this.queued.length < MAX_QUEUED
+  }
+
+  /** Whether the store's owner has closed it since (see StoreDriver.closedByOwner). */
+  storeClosedByOwner(): boolean {
+    return this.access.driver.closedByOwner?.() === true
+  }
+
+  /** Runs `job` once the callers waiting on results now have run: a macrotask later. */
+  later<T>(job: () => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push(() => {
+        try {
+          resolve(job())
+        } catch (error) {
+          reject(error)
+        }
+      })
+      if (this.draining) return
+      this.draining = true
+      setImmediate(() => {
+        this.draining = false
+        for (const run of this.queued.splice(0)) run()
+      })
+    })
+  }
+
   /** Entry writes a caller did not wait for (write-behind); `flush` waits for them. */
   private readonly pending = new Set<Promise<unknown>>()
 
@@ -208,12 +265,26 @@ export class Entries {
   }
 
   /** A copy of a shared result, so callers cannot mutate each other's; `value` if decoding fails. */
-  decodeOwnCopy(userKey: string, encoded: Encoded, value: unknown): unknown {
+  /**
+   * A private copy of a query's result, to encode after its caller has it (`Codec.snapshot`);
+   * NO_SNAPSHOT when it holds anything the copy would not keep exactly: encode it now instead.
+   */
+  snapshot(value: unknown): unknown {
     try {
-      return this.codec.decode(encoded.json, encoded.tagged)
+      return this.codec.snapshot(value)
+    } catch {
+      return NO_SNAPSHOT
+    }
+  }
+
+  /** A joined caller's own copy of a flight's result. */
+  ownCopy(userKey: string, shared: FlightResult): unknown {
+    try {
+      if (shared.snapshot !== NO_SNAPSHOT) return this.codec.clone(shared.snapshot)
+      if (shared.encoded) return this.codec.decode(shared.encoded.json, shared.encoded.tagged)
     } catch (error) {
       this.access.report(error, 'decode', userKey)
-      return value
     }
+    return shared.value
   }
 }

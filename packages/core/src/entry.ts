@@ -5,8 +5,9 @@ import { unsigned } from './integrity.js'
 const MARK = 'qc1'
 
 /**
- * A stored entry is one JSON array, so a hit costs a single JSON.parse:
+ * A stored entry is one JSON array:
  * [mark, userKey, model, dependencyKeys, tokens, expiresAt, staleUntil, tagged, payload]
+ * A read parses the head (all but the payload) first, and the payload only if it may be served.
  * The user key is kept (for deletePattern); dependency keys and the tokens they had before the
  * query ran decide validity; times are epoch milliseconds or null (never expires).
  */
@@ -39,10 +40,19 @@ export function serializeEntry(
   return `${head.slice(0, -1)},${payloadJson}]`
 }
 
-export function parseEntry(raw: string): Entry {
+/** An entry's head: everything but its payload, which starts at `payloadStart` in the text. */
+export type EntryHead = Omit<Entry, 'payload'> & { payloadStart: number }
+
+/**
+ * Parses only the head of a stored entry (user key, dependencies, tokens, times), not its payload:
+ * deciding that an entry is dead — the usual read before a miss — costs no parse of its result.
+ */
+export function parseEntryHead(raw: string): EntryHead {
+  const end = headEnd(raw)
   let a: unknown
   try {
-    a = JSON.parse(raw)
+    if (end < 0 || raw.charCodeAt(raw.length - 1) !== 93) throw new SyntaxError('no entry head')
+    a = JSON.parse(`${raw.slice(0, end)}]`)
   } catch (error) {
     throw new CorruptEntryError(
       'Entry is not valid JSON (truncated, or written by something else)',
@@ -51,7 +61,7 @@ export function parseEntry(raw: string): Entry {
   }
   if (
     !Array.isArray(a) ||
-    a.length !== 9 ||
+    a.length !== 8 ||
     a[0] !== MARK ||
     typeof a[1] !== 'string' ||
     (a[2] !== null && typeof a[2] !== 'string') ||
@@ -72,8 +82,46 @@ export function parseEntry(raw: string): Entry {
     expiresAt: a[5],
     staleUntil: a[6],
     tagged: a[7] === 1,
-    payload: a[8],
+    payloadStart: end + 1,
   }
+}
+
+/** The payload (still encoded) of the entry whose head is `head`. */
+export function parsePayload(raw: string, head: EntryHead): unknown {
+  try {
+    return JSON.parse(raw.slice(head.payloadStart, -1))
+  } catch (error) {
+    throw new CorruptEntryError(
+      'Entry is not valid JSON (truncated, or written by something else)',
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * Index of the comma that ends the 8 head elements of `[mark, …, tagged, payload]`, found by
+ * walking strings (with escapes) and brackets; -1 when the text has no such comma. Whether what
+ * it delimits is valid is for JSON.parse to say.
+ */
+function headEnd(raw: string): number {
+  if (raw.charCodeAt(0) !== 91) return -1
+  let depth = 0
+  let commas = 0
+  for (let i = 1; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (c === 34) {
+      // a string: skip to its closing quote
+      for (i++; i < raw.length; i++) {
+        const d = raw.charCodeAt(i)
+        if (d === 92) i++
+        else if (d === 34) break
+      }
+    } else if (c === 91 || c === 123) depth++
+    else if (c === 93 || c === 125) {
+      if (--depth < 0) return -1
+    } else if (c === 44 && depth === 0 && ++commas === 8) return i
+  }
+  return -1
 }
 
 /** Reads only the user key at the head of a stored entry, without parsing its payload. */
@@ -96,9 +144,9 @@ export function peekUserKey(stored: string): string | undefined {
   return undefined
 }
 
-export function decodePayload(codec: Codec, entry: Entry): unknown {
+export function decodePayload(codec: Codec, tagged: boolean, payload: unknown): unknown {
   try {
-    return codec.revive(entry.payload, entry.tagged)
+    return codec.revive(payload, tagged)
   } catch (error) {
     throw new CorruptEntryError(`Entry payload cannot be decoded: ${(error as Error).message}`, {
       cause: error,

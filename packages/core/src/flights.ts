@@ -1,11 +1,13 @@
 import type { Encoded } from './codec.js'
-import type { Entries } from './entries.js'
+import { type Entries, NO_SNAPSHOT } from './entries.js'
 import type { ResolvedEntryOptions } from './resolved-options.js'
 import type { Tokens } from './tokens.js'
 
 export interface FlightResult {
   value: unknown
-  /** Kept so each joined caller can decode its own copy; undefined when the value can't be cached. */
+  /** A private copy of `value` (Entries.snapshot), for joined callers and the entry written later. */
+  snapshot: unknown
+  /** When there is no snapshot: the value encoded at once (undefined: it cannot be cached). */
   encoded: Encoded | undefined
 }
 
@@ -19,6 +21,8 @@ export interface Flight {
   /** Set when an invalidation or delete made this flight's result unfit to store or to join. */
   detached: boolean
   promise: Promise<FlightResult>
+  /** Once the query has returned: settles when its entry is stored (or was not). */
+  stored: Promise<unknown> | undefined
 }
 
 /** Single-flight: at most one query per entry key in this process, shared only when safe. */
@@ -32,6 +36,14 @@ export class Flights {
 
   has(entryKey: string): boolean {
     return this.flights.has(entryKey)
+  }
+
+  /**
+   * Settles once the entry that a finished flight for `entryKey` is writing behind its caller is
+   * stored; undefined when there is none.
+   */
+  storing(entryKey: string): Promise<unknown> | undefined {
+    return this.flights.get(entryKey)?.stored
   }
 
   /**
@@ -66,6 +78,7 @@ export class Flights {
       recorded: undefined,
       detached: false,
       promise: undefined as never,
+      stored: undefined,
     }
     flight.promise = (async () => {
       let stored: Promise<boolean> | undefined
@@ -74,13 +87,31 @@ export class Flights {
         const recorded = observed ? await this.tokens.ensure(o.dependencies, observed) : undefined
         flight.recorded = recorded
         const value = await fn()
-        const encoded = this.entries.encode(userKey, value)
-        // Write-behind: the caller has its result now; the entry is stored after. It records the
-        // tokens read before the query ran, so if a write lands first the entry is born dead.
-        // Callers that arrive meanwhile still join this flight instead of running the query again.
-        if (encoded && recorded && !flight.detached)
-          stored = this.entries.write(entryKey, userKey, encoded, o, recorded)
-        return { value, encoded }
+        // Write-behind: the caller has its result now; the entry is encoded and stored after,
+        // from a copy taken now, so what the caller then does to its result is not cached. The
+        // entry records the tokens read before the query ran, so if a write lands first it is
+        // born dead. Callers that arrive meanwhile join this flight instead of running the query.
+        const snapshot = this.entries.canWaitToEncode() ? this.entries.snapshot(value) : NO_SNAPSHOT
+        // a result the copy could not keep exactly (or one past the queue's bound) is encoded
+        // now, from the result itself, as it always was (failures reported now)
+        const encoded = snapshot === NO_SNAPSHOT ? this.entries.encode(userKey, value) : undefined
+        if (recorded && !flight.detached) {
+          if (snapshot !== NO_SNAPSHOT)
+            // written even if a write detaches the flight meanwhile: its entry is then born
+            // dead, and delete()/clear() wait for it (flush) and remove it
+            stored = this.entries.later(() => {
+              if (this.entries.storeClosedByOwner()) return false
+              const later = this.entries.encode(userKey, snapshot)
+              return later ? this.entries.write(entryKey, userKey, later, o, recorded) : false
+            })
+          else if (encoded) stored = this.entries.write(entryKey, userKey, encoded, o, recorded)
+        }
+        // never rejects: store failures are reported by the write itself
+        flight.stored = stored?.then(
+          () => undefined,
+          () => undefined,
+        )
+        return { value, snapshot, encoded }
       } finally {
         const release = () => {
           if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)

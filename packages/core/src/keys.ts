@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash as digest } from 'node:crypto'
 import { CacheOptionError } from './errors.js'
 
 /**
@@ -87,7 +87,7 @@ function write(value: unknown, ancestors: Set<object>): string {
 
 /** SHA-256, base64url: 43 characters, safe in any store key. */
 export function hash(input: string): string {
-  return createHash('sha256').update(input).digest('base64url')
+  return digest('sha256', input, 'base64url')
 }
 
 /** The version of the key algorithm itself; part of every generated key. */

@@ -361,6 +361,7 @@ export function nearDriver(inner: StoreDriver, tier: NearTier, entriesRoot: stri
     ...(inner.slotGroups === undefined ? {} : { slotGroups: inner.slotGroups }),
     ...(inner.scan ? { scan: (prefix: string) => inner.scan!(prefix) } : {}),
     ...(inner.onTimeout ? { onTimeout: () => inner.onTimeout!() } : {}),
+    ...(inner.closedByOwner ? { closedByOwner: () => inner.closedByOwner!() } : {}),
     get: async (key) => (await getMany([key]))[0],
     getMany,
     async set(key, value, ttlMs) {

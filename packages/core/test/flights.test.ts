@@ -99,20 +99,84 @@ function gatedStore() {
   }
 }
 
-it('a miss returns before its entry is written; callers meanwhile join it, later ones hit', async () => {
+const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+it('a miss returns before its entry is encoded or written; a read meanwhile waits for the entry and hits', async () => {
   const s = gatedStore()
   const cache = createQueryCache({ store: s.store, namespace: 'wb1' })
   let runs = 0
   const fn = async () => ++runs
   expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
-  expect(s.pendingSets).toBe(1) // returned while its entry was still being written
-  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
-  expect(runs).toBe(1) // joined the flight, which stays open until its entry is stored
+  expect(s.pendingSets).toBe(0) // returned before its entry was even encoded
+  await macrotask()
+  expect(s.pendingSets).toBe(1) // encoded from a copy, and on its way to the store
+  const second = cache.getOrSet('q', fn, { models: ['M'] })
+  await new Promise((r) => setTimeout(r, 20))
+  expect(runs).toBe(1) // waiting for the entry, not running the query again
   s.open()
+  expect(await second).toBe(1)
+  expect(runs).toBe(1)
+  expect(cache.stats()).toMatchObject({ sets: 1, hits: 1, misses: 1 })
   await cache.close()
-  expect(cache.stats().sets).toBe(1)
-  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
-  expect(cache.stats().hits).toBe(1)
+})
+
+it('callers that arrive while the query runs join it, each with its own copy', async () => {
+  const cache = createQueryCache({ namespace: 'wb1b' })
+  let runs = 0
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const fn = async () => {
+    runs++
+    await gate
+    return { rows: [{ id: 1, at: new Date(5) }] }
+  }
+  const calls = [1, 2, 3].map(() => cache.getOrSet('q', fn, { models: ['M'] }))
+  await new Promise((r) => setTimeout(r, 10))
+  release()
+  const [a, b, c] = await Promise.all(calls)
+  expect(runs).toBe(1)
+  expect(b).toEqual(a)
+  expect(c).toEqual(a)
+  expect(new Set([a, b, c]).size).toBe(3)
+  expect(new Set([a!.rows[0], b!.rows[0], c!.rows[0]]).size).toBe(3)
+  expect(b!.rows[0]!.at).toBeInstanceOf(Date)
+  await cache.close()
+})
+
+it('what a caller does to its result right after a miss never reaches the entry', async () => {
+  const cache = createQueryCache({ namespace: 'wb1c' })
+  const first = await cache.getOrSet('q', async () => [{ id: 1, tags: ['a'], at: new Date(5) }], {
+    models: ['M'],
+  })
+  // before the entry is encoded, which happens behind the caller
+  first[0]!.tags.push('changed')
+  first[0]!.at.setTime(99)
+  first.push({ id: 2, tags: [], at: new Date(0) })
+  await cache.flush()
+  expect(await cache.getOrSet('q', async () => [], { models: ['M'] })).toEqual([
+    { id: 1, tags: ['a'], at: new Date(5) },
+  ])
+  await cache.close()
+})
+
+it('a result the copy cannot keep exactly is encoded at once, as before: an unregistered class is refused then', async () => {
+  class Money {
+    constructor(readonly cents: number) {}
+  }
+  const errors: string[] = []
+  const cache = createQueryCache({ namespace: 'wb1d', onError: (e) => errors.push(e.code) })
+  const value = await cache.getOrSet('q', async () => ({ price: new Money(5) }), { models: ['M'] })
+  expect(value.price).toBeInstanceOf(Money)
+  // refused before the caller got its result, not cached as a plain object later
+  expect(errors).toEqual(['QC_CODEC'])
+  expect(cache.stats().skipped).toBe(1)
+  await cache.flush()
+  let runs = 0
+  await cache.getOrSet('q', async () => ({ price: new Money(++runs) }), { models: ['M'] })
+  expect(runs).toBe(1)
+  await cache.close()
 })
 
 it('an entry written behind a write that landed first is never served', async () => {
@@ -121,6 +185,7 @@ it('an entry written behind a write that landed first is never served', async ()
   let value = 'before'
   const fn = async () => value
   expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe('before')
+  await macrotask() // the entry is encoded and its write issued, held by the store
   value = 'after'
   await cache.invalidateModels(['M']) // the write returns while the old entry is still on its way
   s.open()

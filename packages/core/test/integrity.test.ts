@@ -75,7 +75,8 @@ describe('integrity: signed entries', () => {
       expect(load.calls).toBe(1)
       expect(cache.stats()).toMatchObject({ badSignatures: 1, corrupt: 0 })
       expect(errors).toEqual(['QC_INTEGRITY'])
-      // removed, and replaced by the query's own result, signed
+      // removed, and replaced by the query's own result, signed (written behind it)
+      await cache.flush()
       expect(await client.get(k)).not.toContain('"cents":1,')
       expect(await cache.get('price:A')).toEqual({ sku: 'A', cents: 1999 })
     }

@@ -42,7 +42,7 @@ interface KeyvRedisLike {
   getClient(): Promise<RedisNodeClient>
   disconnect(force?: boolean): Promise<void>
   isCluster?(): boolean
-  readonly client?: RedisNodeClient & { readonly isReady?: boolean }
+  readonly client?: RedisNodeClient & { readonly isReady?: boolean; readonly isOpen?: boolean }
 }
 
 function isKeyv(value: unknown): value is Keyv {
@@ -102,12 +102,15 @@ export function keyvStore(input: KeyvLike, options: KeyvStoreOptions = {}): Stor
       : undefined
     if (adapter.isCluster?.() !== true) return keyvRedisDriver(adapter, disconnect)
     adapter.throwOnErrors = true
-    return redisClusterDriver(
-      () => adapter.getClient() as unknown as Promise<RedisClusterLike>,
-      (key) => adapter.createKeyPrefix(key, adapter.namespace),
-      disconnect,
-      options.cluster,
-    )
+    return {
+      ...redisClusterDriver(
+        () => adapter.getClient() as unknown as Promise<RedisClusterLike>,
+        (key) => adapter.createKeyPrefix(key, adapter.namespace),
+        disconnect,
+        options.cluster,
+      ),
+      closedByOwner: () => adapter.client?.isOpen === false,
+    }
   }
   const keyv = isKeyv(input)
     ? input
@@ -168,6 +171,8 @@ function keyvRedisDriver(
   return defineStore({
     name: 'redis',
     ...(disconnect ? { close: disconnect } : {}),
+    // node-redis: isOpen stays true while it reconnects, and turns false on disconnect()/quit()
+    closedByOwner: () => redis.client?.isOpen === false,
     get: (key) => redis.get(key),
     getMany: (keys) => redis.getMany(keys),
     async set(key, value, ttlMs) {

@@ -44,6 +44,12 @@ export interface StoreDriver {
   readonly channel?: StoreChannel
   /** Release connections the driver opened itself. */
   close?(): Promise<void>
+  /**
+   * True once the client the driver was handed has been closed by whoever owns it (a shared
+   * store, `closeStore: false`, that its owner disconnected). Entries still to be written behind
+   * results are then dropped instead of reopening it; invalidations are still attempted.
+   */
+  closedByOwner?(): boolean
 }
 
 /** Publish/subscribe on a store, channel names prefixed like its keys. */

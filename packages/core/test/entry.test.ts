@@ -1,0 +1,99 @@
+// The stored entry format: a read parses an entry's head (key, dependencies, tokens, times) on
+// its own, and its payload only when the entry may be served. Head + payload must be exactly
+// what parsing the whole text gives, for any key, dependency, token and payload, and any text
+// that is not an entry must be refused as corrupt, never misread.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseEntryHead, parsePayload, serializeEntry } from '../src/entry.js'
+import { CorruptEntryError } from '../src/errors.js'
+
+// strings that stress the head scanner: quotes, backslashes, brackets, commas, any code point
+const awkward = fc.oneof(
+  fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', ',', 'a', '\u2028', '😀') }),
+  fc.string({ unit: 'grapheme' }),
+  fc.string(),
+)
+const time = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 2 ** 47 }))
+const entry = fc.record({
+  userKey: awkward,
+  model: fc.oneof(fc.constant(null), awkward),
+  pairs: fc.array(fc.tuple(awkward, awkward), { maxLength: 4 }),
+  expiresAt: time,
+  staleUntil: time,
+  tagged: fc.boolean(),
+  payload: fc.jsonValue(),
+})
+
+describe('entry head and payload', () => {
+  it('parse to exactly what the whole text parses to', () => {
+    fc.assert(
+      fc.property(entry, (e) => {
+        const raw = serializeEntry(
+          { ...e, dependencies: e.pairs.map((p) => p[0]), tokens: e.pairs.map((p) => p[1]) },
+          JSON.stringify(e.payload),
+          e.tagged,
+        )
+        const whole = JSON.parse(raw)
+        const head = parseEntryHead(raw)
+        expect([
+          'qc1',
+          head.userKey,
+          head.model,
+          head.dependencies,
+          head.tokens,
+          head.expiresAt,
+          head.staleUntil,
+          head.tagged ? 1 : 0,
+          parsePayload(raw, head),
+        ]).toEqual(whole)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('refuse any other text as corrupt: cut short, extended, or with an element more or less', () => {
+    const raw = serializeEntry(
+      {
+        userKey: 'k"],[,',
+        model: 'Post',
+        dependencies: ['m:Post'],
+        tokens: ['t,]"'],
+        expiresAt: null,
+        staleUntil: null,
+      },
+      '{"a":[1,2,{"b":"],"}]}',
+      false,
+    )
+    const bad = [
+      ...Array.from({ length: raw.length - 1 }, (_, i) => raw.slice(0, i)),
+      `${raw}]`,
+      `${raw} `,
+      `${raw.slice(0, -1)},1]`,
+      raw.replace(',{"a"', ''),
+      raw.replace('["qc1",', '["qc1",1,'),
+      raw.replace('["qc1",', '['),
+    ]
+    for (const text of bad) {
+      const read = () => parsePayload(text, parseEntryHead(text))
+      expect(read, text).toThrow(CorruptEntryError)
+    }
+  })
+
+  it('refuse random text as corrupt, or parse it as JSON.parse would', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        let parsed: unknown
+        try {
+          const head = parseEntryHead(text)
+          parsed = [head.userKey, parsePayload(text, head)]
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorruptEntryError)
+          return
+        }
+        const whole = JSON.parse(text)
+        expect(parsed).toEqual([whole[1], whole[8]])
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
