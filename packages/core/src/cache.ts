@@ -3,7 +3,7 @@ import { DecodedEntries } from './decoded.js'
 import { Entries, type EntryRead } from './entries.js'
 import { peekUserKey } from './entry.js'
 import { CacheOptionError, QueryCacheError } from './errors.js'
-import { Flights } from './flights.js'
+import { canJoin, Flights } from './flights.js'
 import { compileGlob } from './glob.js'
 import type { IntegrityOptions } from './integrity.js'
 import { KeyLayout } from './keys.js'
@@ -262,10 +262,9 @@ export class QueryCache {
       this.telemetry.read(started, key, 'bypass', model)
       return value
     }
-    // a query for this entry has just returned and its entry is being written behind it: read
-    // once it is stored, as if it had been stored before that query's caller got its result
-    const storing = this.flights.storing(entryKey)
-    if (storing) await storing
+    // a query for this entry has just returned and its entry is still to be written behind it:
+    // issue that write now, so this read finds it, or shares that result while it is on its way
+    const finished = this.flights.settle(entryKey)
     // one round trip: the entry and the current tokens of everything it should depend on
     const { observed, read } = await this.lookup(key, entryKey, dependencies)
     if (read !== undefined) {
@@ -286,6 +285,17 @@ export class QueryCache {
         this.telemetry.read(started, key, 'stale', model)
         return read.value as T
       }
+    }
+    // a query for this entry returned under the tokens read now, and its entry is (or was, if
+    // it landed during this read's lookup) on its way to the store: this read is served that
+    // result, as it would be from the entry
+    const done = this.flights.joinable(entryKey, observed) ?? finished
+    if (done?.stored && canJoin(done, observed)) {
+      const shared = await done.promise
+      this.counters.hit(model)
+      served?.('hit')
+      this.telemetry.read(started, key, 'hit', model)
+      return this.entries.ownCopy(key, shared) as T
     }
     this.counters.miss(model)
     served?.('miss')

@@ -96,8 +96,21 @@ export function makeCloner(
       if (strict && (typeof value === 'function' || typeof value === 'symbol')) throw NOT_COPYABLE
       return value
     }
-    if (strict && depth > STRICT_DEPTH) throw NOT_COPYABLE
     const deeper = depth + 1
+    if (strict) {
+      if (depth > STRICT_DEPTH) throw NOT_COPYABLE
+      // as the encoder does: registered types first, for arrays and plain objects too (a type
+      // may recognise an Array subclass, or a plain object by a brand), own keys only
+      const registered = copyRegistered(value)
+      if (registered !== NOT_REGISTERED) return registered
+      if (isPlain(value)) {
+        const out: Record<string, unknown> =
+          Object.getPrototypeOf(value) === null ? Object.create(null) : {}
+        for (const key of Object.keys(value))
+          setKey(out, key, clone((value as Record<string, unknown>)[key], deeper))
+        return out
+      }
+    }
     if (Array.isArray(value)) {
       const out = new Array(value.length)
       for (let i = 0; i < value.length; i++) out[i] = clone(value[i], deeper)
@@ -107,21 +120,13 @@ export function makeCloner(
     if (proto === Object.prototype || proto === null) {
       const record = value as Record<string, unknown>
       const out: Record<string, unknown> = proto === null ? Object.create(null) : {}
-      for (const key in record) {
-        // a JSON column may hold a "__proto__" key; assignment would set the prototype instead
-        if (key === '__proto__')
-          Object.defineProperty(out, key, {
-            value: clone(record[key], deeper),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          })
-        else out[key] = clone(record[key], deeper)
-      }
+      for (const key in record) setKey(out, key, clone(record[key], deeper))
       return out
     }
-    const registered = copyRegistered(value)
-    if (registered !== NOT_REGISTERED) return registered
+    if (!strict) {
+      const registered = copyRegistered(value)
+      if (registered !== NOT_REGISTERED) return registered
+    }
     if (value instanceof Date) return new Date(value.getTime())
     if (Buffer.isBuffer(value)) return Buffer.from(value)
     if (value instanceof Uint8Array) return new Uint8Array(value)
@@ -140,4 +145,16 @@ export function makeCloner(
     return structuredClone(value)
   }
   return (value) => clone(value, 0)
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value)
+  return (proto === Object.prototype || proto === null) && !Array.isArray(value)
+}
+
+function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  // a JSON column may hold a "__proto__" key; assignment would set the prototype instead
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
 }

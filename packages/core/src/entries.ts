@@ -22,6 +22,16 @@ const MAX_QUEUED = 64
 /** What `Entries.snapshot` returns for a result it cannot copy exactly. */
 export const NO_SNAPSHOT: unique symbol = Symbol('no snapshot')
 
+export interface PreparedEntry {
+  entryKey: string
+  userKey: string
+  raw: string
+  ttlMs: number | undefined
+  started: number
+  model: string | undefined
+  ttl: number | null
+}
+
 export interface EntryRead {
   state: 'fresh' | 'stale' | 'dead'
   value?: unknown
@@ -162,6 +172,21 @@ export class Entries {
     o: ResolvedEntryOptions,
     recorded: string[],
   ): Promise<boolean> {
+    const prepared = this.prepare(entryKey, userKey, encoded, o, recorded)
+    return prepared ? this.store(prepared) : false
+  }
+
+  /**
+   * The stored text of an entry, at once; undefined when it is larger than maxEntryBytes
+   * (counted as skipped).
+   */
+  prepare(
+    entryKey: string,
+    userKey: string,
+    encoded: Encoded,
+    o: ResolvedEntryOptions,
+    recorded: string[],
+  ): PreparedEntry | undefined {
     const started = this.telemetry.setStart()
     const now = Date.now()
     const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
@@ -182,16 +207,21 @@ export class Entries {
     // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
     if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
       this.counters.count('skipped')
-      return false
+      return undefined
     }
     const ttlMs =
       staleUntil !== null ? staleUntil - now : expiresAt !== null ? expiresAt - now : undefined
-    const ok = await this.access.tryStore('set', userKey, () =>
-      this.access.driver.set(entryKey, raw, ttlMs).then(() => true),
+    return { entryKey, userKey, raw, ttlMs, started, model: o.models[0], ttl: o.ttl }
+  }
+
+  /** Writes a prepared entry; false when the store failed (reported). */
+  async store(p: PreparedEntry): Promise<boolean> {
+    const ok = await this.access.tryStore('set', p.userKey, () =>
+      this.access.driver.set(p.entryKey, p.raw, p.ttlMs).then(() => true),
     )
     if (!ok) return false
     this.counters.count('sets')
-    this.telemetry.set(started, userKey, o.models[0], raw.length, o.ttl)
+    this.telemetry.set(p.started, p.userKey, p.model, p.raw.length, p.ttl)
     return true
   }
 
@@ -213,7 +243,11 @@ export class Entries {
     return this.access.driver.closedByOwner?.() === true
   }
 
-  /** Runs `job` once the callers waiting on results now have run: a macrotask later. */
+  /**
+   * Runs `job` once the callers waiting on results now have run: a macrotask later, or sooner
+   * when a read of its key, `flush()` or `close()` needs it done (`encodeQueued`), so nothing
+   * hangs on a macrotask that fake timers never run.
+   */
   later<T>(job: () => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queued.push(() => {
@@ -225,11 +259,18 @@ export class Entries {
       })
       if (this.draining) return
       this.draining = true
-      setImmediate(() => {
-        this.draining = false
-        for (const run of this.queued.splice(0)) run()
-      })
+      try {
+        setImmediate(() => this.encodeQueued())
+      } catch {
+        this.encodeQueued()
+      }
     })
+  }
+
+  /** Runs every job `later` holds, now. */
+  encodeQueued(): void {
+    this.draining = false
+    for (const run of this.queued.splice(0)) run()
   }
 
   /** Entry writes a caller did not wait for (write-behind); `flush` waits for them. */
@@ -245,6 +286,7 @@ export class Entries {
 
   /** Waits for the entry writes in flight now (each bounded by the store timeout). */
   async flush(): Promise<void> {
+    this.encodeQueued()
     // the writes pending now; ones that later misses start do not hold this caller up
     await Promise.all([...this.pending])
   }
@@ -280,7 +322,15 @@ export class Entries {
   /** A joined caller's own copy of a flight's result. */
   ownCopy(userKey: string, shared: FlightResult): unknown {
     try {
-      if (shared.snapshot !== NO_SNAPSHOT) return this.codec.clone(shared.snapshot)
+      if (shared.snapshot !== NO_SNAPSHOT) {
+        try {
+          return this.codec.clone(shared.snapshot)
+        } catch {
+          // a codec type's clone failed: through its encoding instead, as a stored entry would
+          const encoded = this.codec.encode(shared.snapshot)
+          return this.codec.decode(encoded.json, encoded.tagged)
+        }
+      }
       if (shared.encoded) return this.codec.decode(shared.encoded.json, shared.encoded.tagged)
     } catch (error) {
       this.access.report(error, 'decode', userKey)

@@ -39,11 +39,21 @@ export class Flights {
   }
 
   /**
-   * Settles once the entry that a finished flight for `entryKey` is writing behind its caller is
-   * stored; undefined when there is none.
+   * The finished flight for `entryKey` whose entry is on its way to the store, if any. Its entry,
+   * if still to be encoded, is encoded and its write issued now, so a read that follows finds
+   * it; a result that turns out too large to store releases its flight here, and is not shared.
    */
+  settle(entryKey: string): Flight | undefined {
+    const flight = this.flights.get(entryKey)
+    if (!flight?.stored) return undefined
+    this.entries.encodeQueued()
+    // encoding it may have found nothing to store, and released it
+    return this.flights.get(entryKey) === flight ? flight : undefined
+  }
+
+  /** Like `settle`, and settles once that entry is stored; undefined when there is none. */
   storing(entryKey: string): Promise<unknown> | undefined {
-    return this.flights.get(entryKey)?.stored
+    return this.settle(entryKey)?.stored
   }
 
   /**
@@ -54,14 +64,7 @@ export class Flights {
    */
   joinable(entryKey: string, observed: (string | undefined)[] | undefined): Flight | undefined {
     const flight = this.flights.get(entryKey)
-    if (
-      flight &&
-      !flight.detached &&
-      observed !== undefined &&
-      (sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))
-    )
-      return flight
-    return undefined
+    return flight && canJoin(flight, observed) ? flight : undefined
   }
 
   start(
@@ -79,6 +82,9 @@ export class Flights {
       detached: false,
       promise: undefined as never,
       stored: undefined,
+    }
+    const release = () => {
+      if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
     }
     flight.promise = (async () => {
       let stored: Promise<boolean> | undefined
@@ -100,9 +106,16 @@ export class Flights {
             // written even if a write detaches the flight meanwhile: its entry is then born
             // dead, and delete()/clear() wait for it (flush) and remove it
             stored = this.entries.later(() => {
-              if (this.entries.storeClosedByOwner()) return false
-              const later = this.entries.encode(userKey, snapshot)
-              return later ? this.entries.write(entryKey, userKey, later, o, recorded) : false
+              const later = this.entries.storeClosedByOwner()
+                ? undefined
+                : this.entries.encode(userKey, snapshot)
+              const prepared = later && this.entries.prepare(entryKey, userKey, later, o, recorded)
+              if (prepared) return this.entries.store(prepared)
+              // nothing will be stored (too large, not encodable, store closed): from now on
+              // nobody joins this flight, they run their own query, as with no flight at all
+              flight.stored = undefined
+              release()
+              return false
             })
           else if (encoded) stored = this.entries.write(entryKey, userKey, encoded, o, recorded)
         }
@@ -113,9 +126,6 @@ export class Flights {
         )
         return { value, snapshot, encoded }
       } finally {
-        const release = () => {
-          if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
-        }
         if (stored) this.entries.behind(stored.finally(release))
         else release()
       }
@@ -133,6 +143,15 @@ export class Flights {
       }
     }
   }
+}
+
+/** Whether a caller that just read `observed` may share `flight`'s result (see `joinable`). */
+export function canJoin(flight: Flight, observed: (string | undefined)[] | undefined): boolean {
+  return (
+    !flight.detached &&
+    observed !== undefined &&
+    (sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))
+  )
 }
 
 function sameTokens(

@@ -1,6 +1,6 @@
 // Single-flight joins must never hand a read that started after a write the result of a query
 // that began before it — also when the store cannot tell (read failed).
-import { expect, it } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { createQueryCache, defineStore } from '../src/index.js'
 
 it('a read whose store read fails does not join an older in-flight query', async () => {
@@ -101,7 +101,7 @@ function gatedStore() {
 
 const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-it('a miss returns before its entry is encoded or written; a read meanwhile waits for the entry and hits', async () => {
+it('a miss returns before its entry is encoded or written; a read while it is on its way shares it', async () => {
   const s = gatedStore()
   const cache = createQueryCache({ store: s.store, namespace: 'wb1' })
   let runs = 0
@@ -110,13 +110,27 @@ it('a miss returns before its entry is encoded or written; a read meanwhile wait
   expect(s.pendingSets).toBe(0) // returned before its entry was even encoded
   await macrotask()
   expect(s.pendingSets).toBe(1) // encoded from a copy, and on its way to the store
-  const second = cache.getOrSet('q', fn, { models: ['M'] })
-  await new Promise((r) => setTimeout(r, 20))
-  expect(runs).toBe(1) // waiting for the entry, not running the query again
-  s.open()
-  expect(await second).toBe(1)
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  // served the finished query's result, which its entry holds (a hit), while the entry is held
   expect(runs).toBe(1)
+  expect(cache.stats()).toMatchObject({ sets: 0, hits: 1, misses: 1 })
+  s.open()
+  await cache.flush()
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  expect(cache.stats()).toMatchObject({ sets: 1, hits: 2, misses: 1 })
+  await cache.close()
+})
+
+it('a read right after a miss encodes its entry there and then, and hits (memory store)', async () => {
+  const cache = createQueryCache({ namespace: 'wb1a' })
+  let runs = 0
+  const fn = async () => ++runs
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
+  expect(cache.stats().sets).toBe(0) // still to be encoded
+  // no macrotask runs in between: the read encodes and stores the entry before it looks
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
   expect(cache.stats()).toMatchObject({ sets: 1, hits: 1, misses: 1 })
+  expect(runs).toBe(1)
   await cache.close()
 })
 
@@ -217,5 +231,58 @@ it('delete() of an entry still being written behind its miss waits for it, so it
   s.open()
   await deleting
   expect(await cache.get('q')).toBeUndefined()
+  await cache.close()
+})
+
+it('under fake timers (no macrotask ever runs) a read after a miss, flush() and close() still finish', async () => {
+  vi.useFakeTimers()
+  try {
+    const cache = createQueryCache({ namespace: 'wb5' })
+    let runs = 0
+    const fn = async () => ({ n: ++runs })
+    expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 })
+    expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 })
+    expect(runs).toBe(1)
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, sets: 1 })
+    await cache.getOrSet('r', fn, { models: ['M'] })
+    expect(await cache.get('r')).toEqual({ n: 2 })
+    await cache.getOrSet('s', fn, { models: ['M'] })
+    await cache.flush()
+    expect(cache.stats().sets).toBe(3)
+    await cache.close()
+  } finally {
+    vi.useRealTimers()
+  }
+})
+
+it('a registered type that recognises an Array subclass or a branded plain object keeps it, written behind', async () => {
+  class Path extends Array<number> {}
+  const BRAND = Symbol('money')
+  const cache = createQueryCache({
+    namespace: 'wb6',
+    types: [
+      {
+        name: 'Path',
+        test: (v): v is Path => v instanceof Path,
+        encode: (v: Path) => [...v],
+        decode: (j: number[]) => Path.from(j) as Path,
+      },
+      {
+        name: 'Money',
+        test: (v): v is { cents: number } => typeof v === 'object' && v !== null && BRAND in v,
+        encode: (v: { cents: number }) => v.cents,
+        decode: (cents: number) => ({ cents, [BRAND]: true }),
+      },
+    ],
+  })
+  const path = Path.from([1, 2]) as Path
+  const load = async () => ({ path, price: { cents: 5, [BRAND]: true } })
+  await cache.getOrSet('q', load, { models: ['M'] })
+  await cache.flush()
+  const hit = await cache.getOrSet('q', load, { models: ['M'] })
+  expect(cache.stats().hits).toBe(1)
+  expect(hit.path).toBeInstanceOf(Path)
+  expect([...hit.path]).toEqual([1, 2])
+  expect(BRAND in hit.price).toBe(true)
   await cache.close()
 })
