@@ -101,6 +101,7 @@ export class Flights {
         // a result the copy could not keep exactly (or one past the queue's bound) is encoded
         // now, from the result itself, as it always was (failures reported now)
         const encoded = snapshot === NO_SNAPSHOT ? this.entries.encode(userKey, value) : undefined
+        const result: FlightResult = { value, snapshot, encoded }
         if (recorded && !flight.detached) {
           if (snapshot !== NO_SNAPSHOT)
             // written even if a write detaches the flight meanwhile: its entry is then born
@@ -110,7 +111,12 @@ export class Flights {
                 ? undefined
                 : this.entries.encode(userKey, snapshot)
               const prepared = later && this.entries.prepare(entryKey, userKey, later, o, recorded)
-              if (prepared) return this.entries.store(prepared)
+              if (prepared) {
+                // callers joining from now on decode the entry text: the copy is let go
+                result.encoded = later
+                result.snapshot = NO_SNAPSHOT
+                return this.entries.store(prepared)
+              }
               // nothing will be stored (too large, not encodable, store closed): from now on
               // nobody joins this flight, they run their own query, as with no flight at all
               flight.stored = undefined
@@ -124,7 +130,7 @@ export class Flights {
           () => undefined,
           () => undefined,
         )
-        return { value, snapshot, encoded }
+        return result
       } finally {
         if (stored) this.entries.behind(stored.finally(release))
         else release()

@@ -286,3 +286,22 @@ it('a registered type that recognises an Array subclass or a branded plain objec
   expect(BRAND in hit.price).toBe(true)
   await cache.close()
 })
+
+it('a read that shares a result whose entry is already encoded gets its own decoded copy', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb7' })
+  const first = await cache.getOrSet('q', async () => ({ at: new Date(5), n: 7n }), {
+    models: ['M'],
+  })
+  await macrotask() // encoded, the copy let go; the entry is held by the store
+  expect(s.pendingSets).toBe(1)
+  const second = await cache.getOrSet('q', async () => ({ at: new Date(0), n: 0n }), {
+    models: ['M'],
+  })
+  expect(second).toEqual({ at: new Date(5), n: 7n })
+  expect(second).not.toBe(first)
+  expect(second.at).not.toBe(first.at)
+  expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 })
+  s.open()
+  await cache.close()
+})
