@@ -1,6 +1,6 @@
 import { Codec, type CodecType } from './codec.js'
 import { DecodedEntries } from './decoded.js'
-import { Entries, type EntryRead } from './entries.js'
+import { Entries, type EntryRead, NO_COPY } from './entries.js'
 import { peekUserKey } from './entry.js'
 import { CacheOptionError, QueryCacheError } from './errors.js'
 import { canJoin, Flights } from './flights.js'
@@ -291,11 +291,13 @@ export class QueryCache {
     // result, as it would be from the entry
     const done = this.flights.joinable(entryKey, observed) ?? finished
     if (done?.stored && canJoin(done, observed)) {
-      const shared = await done.promise
-      this.counters.hit(model)
-      served?.('hit')
-      this.telemetry.read(started, key, 'hit', model)
-      return this.entries.ownCopy(key, shared) as T
+      const copy = this.entries.ownCopy(key, await done.promise)
+      if (copy !== NO_COPY) {
+        this.counters.hit(model)
+        served?.('hit')
+        this.telemetry.read(started, key, 'hit', model)
+        return copy as T
+      }
     }
     this.counters.miss(model)
     served?.('miss')
@@ -313,7 +315,9 @@ export class QueryCache {
   ): Promise<T> {
     const flight = this.flights.joinable(entryKey, observed)
     if (flight) {
-      return this.entries.ownCopy(key, await flight.promise) as T
+      const copy = this.entries.ownCopy(key, await flight.promise)
+      // no copy of it to be had: this caller's own query, uncached
+      return (copy === NO_COPY ? await fn() : copy) as T
     }
     return (await this.flights.start(entryKey, key, fn, o, observed)).value as T
   }

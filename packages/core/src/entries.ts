@@ -19,6 +19,9 @@ import type { Tokens } from './tokens.js'
 /** Results waiting to be encoded behind their callers, at most (see `Entries.canWaitToEncode`). */
 const MAX_QUEUED = 64
 
+/** What `Entries.ownCopy` returns when it cannot give a caller a copy of its own. */
+export const NO_COPY: unique symbol = Symbol('no copy')
+
 /** What `Entries.snapshot` returns for a result it cannot copy exactly. */
 export const NO_SNAPSHOT: unique symbol = Symbol('no snapshot')
 
@@ -319,7 +322,10 @@ export class Entries {
     }
   }
 
-  /** A joined caller's own copy of a flight's result. */
+  /**
+   * A joined caller's own copy of a flight's result; NO_COPY when none can be made (a codec
+   * type failing to copy or decode), and the caller runs its own query instead.
+   */
   ownCopy(userKey: string, shared: FlightResult): unknown {
     try {
       if (shared.snapshot !== NO_SNAPSHOT) {
@@ -332,9 +338,11 @@ export class Entries {
         }
       }
       if (shared.encoded) return this.codec.decode(shared.encoded.json, shared.encoded.tagged)
+      // nothing to copy it from: the value could not be cached, and is not shared either
+      return NO_COPY
     } catch (error) {
       this.access.report(error, 'decode', userKey)
+      return NO_COPY
     }
-    return shared.value
   }
 }

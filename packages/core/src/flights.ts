@@ -23,6 +23,8 @@ export interface Flight {
   promise: Promise<FlightResult>
   /** Once the query has returned: settles when its entry is stored (or was not). */
   stored: Promise<unknown> | undefined
+  /** Once the query has returned: when its entry expires (epoch ms; Infinity: never). */
+  freshUntil: number
 }
 
 /** Single-flight: at most one query per entry key in this process, shared only when safe. */
@@ -82,6 +84,7 @@ export class Flights {
       detached: false,
       promise: undefined as never,
       stored: undefined,
+      freshUntil: 0,
     }
     const release = () => {
       if (this.flights.get(entryKey) === flight) this.flights.delete(entryKey)
@@ -125,11 +128,14 @@ export class Flights {
             })
           else if (encoded) stored = this.entries.write(entryKey, userKey, encoded, o, recorded)
         }
-        // never rejects: store failures are reported by the write itself
-        flight.stored = stored?.then(
-          () => undefined,
-          () => undefined,
-        )
+        flight.freshUntil = o.ttl === null ? Number.POSITIVE_INFINITY : Date.now() + o.ttl * 1000
+        // never rejects: store failures are reported by the write itself; not set when the write
+        // already found nothing to store and released the flight (a job run at once)
+        if (this.flights.get(entryKey) === flight)
+          flight.stored = stored?.then(
+            () => undefined,
+            () => undefined,
+          )
         return result
       } finally {
         if (stored) this.entries.behind(stored.finally(release))
@@ -153,11 +159,14 @@ export class Flights {
 
 /** Whether a caller that just read `observed` may share `flight`'s result (see `joinable`). */
 export function canJoin(flight: Flight, observed: (string | undefined)[] | undefined): boolean {
-  return (
-    !flight.detached &&
-    observed !== undefined &&
-    (sameTokens(observed, flight.observed) || sameTokens(observed, flight.recorded))
-  )
+  if (flight.detached || observed === undefined) return false
+  // a finished query is shared only within the TTL its entry is stored with
+  if (flight.stored !== undefined && Date.now() >= flight.freshUntil) return false
+  // once the flight has fixed the tokens it records, only those count: tokens it saw missing
+  // and created may since have been rotated by another process and then evicted, and a read
+  // that finds them missing again must not share a result from before that invalidation
+  if (flight.recorded !== undefined) return sameTokens(observed, flight.recorded)
+  return sameTokens(observed, flight.observed)
 }
 
 function sameTokens(

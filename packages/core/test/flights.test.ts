@@ -305,3 +305,33 @@ it('a read that shares a result whose entry is already encoded gets its own deco
   s.open()
   await cache.close()
 })
+
+it('a finished query is not shared once tokens it created were rotated elsewhere and then evicted', async () => {
+  const s = gatedStore() // its entry write is held, so the finished flight stays open
+  const cache = createQueryCache({ store: s.store, namespace: 'wb8' })
+  let value = 'before'
+  const fn = async () => value
+  // no tokens yet: the query sees them missing, and creates them
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe('before')
+  await macrotask()
+  // another process invalidates M (its token rotates), then Redis evicts the token keys: a read
+  // sees them missing again, as the query did before it created them
+  value = 'after'
+  for (const k of [...s.shared.keys()]) if (k.includes(':t:')) s.shared.delete(k)
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe('after')
+  s.open()
+  await cache.close()
+})
+
+it('a finished query is not shared past the TTL its entry would have', async () => {
+  const s = gatedStore()
+  const cache = createQueryCache({ store: s.store, namespace: 'wb9' })
+  let runs = 0
+  const fn = async () => ++runs
+  expect(await cache.getOrSet('q', fn, { models: ['M'], ttl: 0.05 })).toBe(1)
+  await macrotask() // the entry write is held by the store
+  await new Promise((r) => setTimeout(r, 80))
+  expect(await cache.getOrSet('q', fn, { models: ['M'], ttl: 0.05 })).toBe(2)
+  s.open()
+  await cache.close()
+})
