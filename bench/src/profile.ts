@@ -1,7 +1,7 @@
 // Runs one benchmark case in a hot loop, for CPU profiling:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
 // Cases: prisma-findmany-hit, prisma-findmany-redis-hit (the Redis at REDIS_URL), prisma-findmany-miss (invalidates first), prisma-findunique-hit, prisma-findunique-miss, drizzle-join-hit, drizzle-join-builtin,
-// drizzle-join-uncached, drizzle-byid-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
+// drizzle-join-uncached, drizzle-byid-hit, drizzle-prepared-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
 // turns the cache's keepDecoded off, to compare.
 import { createQueryCache, memoryStore } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
@@ -9,7 +9,7 @@ import { cacheExtension } from '@querycache/prisma'
 import type { BlogClient } from '@querycache/schema'
 import * as s from '@querycache/schema/drizzle/pg'
 import { redisAdapter } from '@querycache/testing/redis'
-import { desc, eq } from 'drizzle-orm'
+import { desc, eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { seededDatabase } from './fixtures.js'
@@ -88,6 +88,15 @@ const cases: Record<string, () => () => Promise<unknown>> = {
   'drizzle-byid-hit': () => {
     const d = ours()
     return async () => d.select().from(s.posts).where(eq(s.posts.id, 42))
+  },
+  'drizzle-prepared-hit': () => {
+    const d = ours()
+    const p = d
+      .select()
+      .from(s.posts)
+      .where(eq(s.posts.id, sql.placeholder('id')))
+      .prepare('by_id')
+    return async () => p.execute({ id: 42 })
   },
 }
 const make = cases[name]
