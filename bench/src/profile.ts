@@ -9,11 +9,12 @@ import { cacheExtension } from '@querycache/prisma'
 import type { BlogClient } from '@querycache/schema'
 import * as s from '@querycache/schema/drizzle/pg'
 import { redisAdapter } from '@querycache/testing/redis'
-import { desc, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { seededDatabase } from './fixtures.js'
-import { MapCache } from './suites/drizzle.js'
+import { JOIN as DRIZZLE_JOIN, QUERIES as DRIZZLE_QUERIES, MapCache } from './suites/drizzle.js'
+import { JOIN as PRISMA_JOIN, QUERIES as PRISMA_QUERIES } from './suites/prisma.js'
 
 const [name = 'drizzle-join-hit', secondsArg = '5'] = process.argv.slice(2)
 const db = await seededDatabase('postgresql')
@@ -25,24 +26,11 @@ const cache = createQueryCache({
   keepDecoded: process.env.QC_KEEP_DECODED !== '0',
 })
 
-const join = (d: any) =>
-  d
-    .select({ post: s.posts, author: s.users })
-    .from(s.posts)
-    .innerJoin(s.users, eq(s.posts.authorId, s.users.id))
-    .where(eq(s.posts.published, true))
-    .orderBy(desc(s.posts.createdAt))
-    .limit(20)
+const join = (d: unknown) => DRIZZLE_QUERIES[DRIZZLE_JOIN]!(d, s)
 const ours = () => withQueryCache(drizzle({ client: pool, schema: s }), { cache, name: 'p' }) as any
 const cached = () => prisma.$extends(cacheExtension({ cache })) as unknown as BlogClient
 
-const findMany = (c: BlogClient) =>
-  c.post.findMany({
-    where: { published: true },
-    include: { author: true },
-    orderBy: { createdAt: 'desc' },
-    take: 20,
-  })
+const findMany = PRISMA_QUERIES[PRISMA_JOIN]!
 const closing: { close(): Promise<void> }[] = []
 const cases: Record<string, () => () => Promise<unknown>> = {
   'prisma-findmany-hit': () => {
@@ -87,7 +75,7 @@ const cases: Record<string, () => () => Promise<unknown>> = {
   },
   'drizzle-byid-hit': () => {
     const d = ours()
-    return async () => d.select().from(s.posts).where(eq(s.posts.id, 42))
+    return async () => DRIZZLE_QUERIES['select by id']!(d, s)
   },
   'drizzle-prepared-hit': () => {
     const d = ours()

@@ -17,15 +17,10 @@ import {
   target,
   targetExactly,
 } from '../harness.js'
+import { JOIN, QUERIES } from './prisma.js'
 import { sameData } from './shared.js'
 
-const read = (c: BlogClient) =>
-  c.post.findMany({
-    where: { published: true },
-    include: { author: true },
-    orderBy: { createdAt: 'desc' },
-    take: 20,
-  })
+const read = QUERIES[JOIN]!
 
 export const CLUSTER_NOTE =
   'Redis Cluster: 3 masters with 1 replica each, started by the bench from the same redis-server on loopback; "single Redis" is the redis-server the other suites use. A hit reads its entry and the tokens it depends on with one MGET: querycache keeps them in one hash slot (one of 16 slot groups spread over the masters).'

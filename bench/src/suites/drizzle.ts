@@ -137,7 +137,8 @@ type Schema = typeof pgSchema | typeof sqliteSchema | typeof mysqlSchema
 type Read = (db: Db, s: Schema) => Promise<unknown>
 const preparedById = new WeakMap<object, { execute(values: object): Promise<unknown> }>()
 
-const QUERIES: Record<string, Read> = {
+/** The bench's Drizzle queries, by name (profile.ts runs them too). */
+export const QUERIES: Record<string, Read> = {
   'select by id': async (db, s) => db.select().from(s.posts).where(eq(s.posts.id, 42)),
   'select 20 rows join author': async (db, s) =>
     db
@@ -168,7 +169,7 @@ const QUERIES: Record<string, Read> = {
       limit: 20,
     }),
 }
-const JOIN = 'select 20 rows join author'
+export const JOIN = 'select 20 rows join author'
 const RELATIONAL = 'relational findMany 20 with author'
 
 export async function drizzleSuite(redis: BenchRedis): Promise<SuiteResult> {

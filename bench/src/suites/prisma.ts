@@ -37,7 +37,8 @@ import {
 
 type Read = (client: BlogClient) => Promise<unknown>
 
-const QUERIES: Record<string, Read> = {
+/** The bench's Prisma queries, by name (profile.ts and the cluster suite run them too). */
+export const QUERIES: Record<string, Read> = {
   'findUnique by id': (c) => c.post.findUnique({ where: { id: 42 } }),
   'findMany 20 rows + include author': (c) =>
     c.post.findMany({
@@ -55,7 +56,7 @@ const QUERIES: Record<string, Read> = {
       take: 20,
     }),
 }
-const JOIN = 'findMany 20 rows + include author'
+export const JOIN = 'findMany 20 rows + include author'
 
 export const MISS_METHOD =
   'Miss overhead: the uncached query and the same query through querycache on a miss run interleaved (one call of each per round, alternating order, so database drift hits both alike; groups "…, misses"). Before each miss call, untimed, the model is invalidated, so every timed miss builds the key, reads the store (entry + tokens), finds the entry dead, runs the query, encodes and stores the result. The run fails if a miss task ever hits or a hit task ever misses (cache stats).'
