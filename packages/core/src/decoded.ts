@@ -100,16 +100,9 @@ export function makeCloner(
     if (strict) {
       if (depth > STRICT_DEPTH) throw NOT_COPYABLE
       // as the encoder does: registered types first, for arrays and plain objects too (a type
-      // may recognise an Array subclass, or a plain object by a brand), own keys only
+      // may recognise an Array subclass, or a plain object by a brand)
       const registered = copyRegistered(value)
       if (registered !== NOT_REGISTERED) return registered
-      if (isPlain(value)) {
-        const out: Record<string, unknown> =
-          Object.getPrototypeOf(value) === null ? Object.create(null) : {}
-        for (const key of Object.keys(value))
-          setKey(out, key, clone((value as Record<string, unknown>)[key], deeper))
-        return out
-      }
     }
     if (Array.isArray(value)) {
       const out = new Array(value.length)
@@ -120,7 +113,11 @@ export function makeCloner(
     if (proto === Object.prototype || proto === null) {
       const record = value as Record<string, unknown>
       const out: Record<string, unknown> = proto === null ? Object.create(null) : {}
-      for (const key in record) setKey(out, key, clone(record[key], deeper))
+      // strict: own keys only, as the encoder reads them (for…in would also see keys someone
+      // added to Object.prototype); a decoded value has nothing else
+      if (strict)
+        for (const key of Object.keys(record)) setKey(out, key, clone(record[key], deeper))
+      else for (const key in record) setKey(out, key, clone(record[key], deeper))
       return out
     }
     if (!strict) {
@@ -145,11 +142,6 @@ export function makeCloner(
     return structuredClone(value)
   }
   return (value) => clone(value, 0)
-}
-
-function isPlain(value: object): boolean {
-  const proto = Object.getPrototypeOf(value)
-  return (proto === Object.prototype || proto === null) && !Array.isArray(value)
 }
 
 function setKey(out: Record<string, unknown>, key: string, value: unknown): void {

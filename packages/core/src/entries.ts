@@ -309,7 +309,6 @@ export class Entries {
     }
   }
 
-  /** A copy of a shared result, so callers cannot mutate each other's; `value` if decoding fails. */
   /**
    * A private copy of a query's result, to encode after its caller has it (`Codec.snapshot`);
    * NO_SNAPSHOT when it holds anything the copy would not keep exactly: encode it now instead.

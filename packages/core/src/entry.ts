@@ -54,10 +54,7 @@ export function parseEntryHead(raw: string): EntryHead {
     if (end < 0 || raw.charCodeAt(raw.length - 1) !== 93) throw new SyntaxError('no entry head')
     a = JSON.parse(`${raw.slice(0, end)}]`)
   } catch (error) {
-    throw new CorruptEntryError(
-      'Entry is not valid JSON (truncated, or written by something else)',
-      { cause: error },
-    )
+    throw notJson(error)
   }
   if (
     !Array.isArray(a) ||
@@ -91,11 +88,17 @@ export function parsePayload(raw: string, head: EntryHead): unknown {
   try {
     return JSON.parse(raw.slice(head.payloadStart, -1))
   } catch (error) {
-    throw new CorruptEntryError(
-      'Entry is not valid JSON (truncated, or written by something else)',
-      { cause: error },
-    )
+    throw notJson(error)
   }
+}
+
+function notJson(cause: unknown): CorruptEntryError {
+  return new CorruptEntryError(
+    'Entry is not valid JSON (truncated, or written by something else)',
+    {
+      cause,
+    },
+  )
 }
 
 /**
