@@ -101,6 +101,45 @@ export function generateQueryCacheKey(input: unknown): string {
   return `query:${hash(stableStringify(input))}:v${KEY_FORMAT_VERSION}`
 }
 
+/**
+ * `generateQueryCacheKey({ ...fixed, params, scope })` for queries whose `fixed` part is the same
+ * on every call (a prepared statement's SQL): the fixed part is written once, here, and each call
+ * writes only its params and scope. Gives exactly the key generateQueryCacheKey gives.
+ */
+export function queryKeyTemplate(
+  fixed: Record<string, unknown>,
+): (params: unknown, scope: string | undefined) => string {
+  if ('params' in fixed || 'scope' in fixed)
+    throw new CacheOptionError('queryKeyTemplate: params and scope vary per call; leave them out')
+  const PARAMS = 0
+  const SCOPE = 1
+  const names = Object.keys(fixed).filter((k) => fixed[k] !== undefined)
+  const parts: (string | typeof PARAMS | typeof SCOPE)[] = [...names, 'params', 'scope']
+    .sort()
+    .map((name) =>
+      name === 'params'
+        ? PARAMS
+        : name === 'scope'
+          ? SCOPE
+          : `${JSON.stringify(name)}:${write(fixed[name], new Set())}`,
+    )
+  return (params, scope) => {
+    let out = '{'
+    for (const part of parts) {
+      let text: string
+      if (part === PARAMS) {
+        if (params === undefined) continue
+        text = `"params":${write(params, new Set())}`
+      } else if (part === SCOPE) {
+        if (scope === undefined) continue
+        text = `"scope":${write(scope, new Set())}`
+      } else text = part
+      out += out.length === 1 ? text : `,${text}`
+    }
+    return `query:${hash(`${out}}`)}:v${KEY_FORMAT_VERSION}`
+  }
+}
+
 /** Redis Cluster's hash slot of a key: CRC16 (XMODEM) of the key, or of its first non-empty `{tag}`. */
 export function keySlot(key: string): number {
   const bytes = Buffer.from(key)
@@ -130,10 +169,12 @@ const CRC16 = (() => {
   return table
 })()
 
+const LOCATED_MAX = 4096
+
 /** Where one user key's entry lives, and which copy of the tokens it reads. */
 export interface EntryLocation {
-  entry: string
-  group: number
+  readonly entry: string
+  readonly group: number
 }
 
 /**
@@ -166,14 +207,25 @@ export class KeyLayout {
     this.allTokens = this.tokenPrefixes.map((prefix) => `${prefix}*`)
   }
 
+  /**
+   * Locations of recently used keys: a hit's key is, by definition, used again, and hashing it is
+   * a tenth of a memory hit. Bounded (emptied when full); a key's location never changes.
+   */
+  private readonly located = new Map<string, EntryLocation>()
+
   locate(userKey: string): EntryLocation {
+    const known = this.located.get(userKey)
+    if (known !== undefined) return known
     const h = hash(userKey)
     // base64url: the first two characters carry 12 well-mixed bits of the digest
     const group =
       this.groups === 1
         ? 0
         : (BASE64URL.indexOf(h[0]!) * 64 + BASE64URL.indexOf(h[1]!)) % this.groups
-    return { entry: this.entryPrefixes[group]! + h, group }
+    const location: EntryLocation = { entry: this.entryPrefixes[group]! + h, group }
+    if (this.located.size >= LOCATED_MAX) this.located.clear()
+    this.located.set(userKey, location)
+    return location
   }
 
   entry(userKey: string): string {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { generateQueryCacheKey } from '../src/index.js'
+import { KeyLayout, queryKeyTemplate } from '../src/keys.js'
 
 const shuffleKeys = (o: unknown): unknown => {
   if (Array.isArray(o)) return o.map(shuffleKeys)
@@ -69,4 +70,51 @@ it('class instances without toJSON and without properties do not share a key', (
   const b = generateQueryCacheKey({ where: { metadata: new JsonNull() } })
   const c = generateQueryCacheKey({ where: { metadata: {} } })
   expect(new Set([a, b, c]).size).toBe(3)
+})
+
+describe('queryKeyTemplate', () => {
+  const value = fc.oneof(
+    fc.jsonValue(),
+    fc.bigInt().map((n) => [n]),
+    fc.date({ noInvalidDate: true }).map((d) => ({ at: d })),
+  )
+  it('gives exactly the key generateQueryCacheKey gives for the same input', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.string().filter((k) => k !== 'params' && k !== 'scope' && k !== '__proto__'),
+          fc.option(value, { nil: undefined }),
+        ),
+        fc.option(value, { nil: undefined }),
+        fc.option(fc.string(), { nil: undefined }),
+        (fixed, params, scope) => {
+          expect(queryKeyTemplate(fixed)(params, scope)).toBe(
+            generateQueryCacheKey({ ...fixed, params, scope }),
+          )
+        },
+      ),
+    )
+  })
+  it('writes each call its own params and scope', () => {
+    const key = queryKeyTemplate({ orm: 'drizzle', sql: 'select 1 where id = $1' })
+    expect(new Set([key([1], undefined), key([2], undefined), key([1], 'a')]).size).toBe(3)
+    expect(key([1], undefined)).toBe(key([1], undefined))
+  })
+  it('refuses a fixed part that names what varies', () => {
+    expect(() => queryKeyTemplate({ params: [] })).toThrow(/params and scope vary per call/)
+  })
+})
+
+describe('KeyLayout.locate', () => {
+  it('gives a key the same location when remembered, forgotten or computed anew', () => {
+    const layout = new KeyLayout('qc', 1, 16)
+    const keys = Array.from({ length: 5000 }, (_, i) => `query:k${i}:v1`)
+    const first = keys.map((k) => layout.locate(k))
+    // past its bound the memory is emptied; locations are computed again, the same
+    const again = keys.map((k) => layout.locate(k))
+    const fresh = keys.map((k) => new KeyLayout('qc', 1, 16).locate(k))
+    expect(again).toEqual(first)
+    expect(fresh).toEqual(first)
+    expect(new Set(first.map((l) => l.group)).size).toBe(16)
+  })
 })

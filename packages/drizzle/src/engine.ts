@@ -296,9 +296,23 @@ export class Engine {
             scope,
             cc?.key !== undefined ? '$withCache key' : '$withCache tag',
           )
-        : this.keys.query({ orm: 'drizzle', db: this.id, sql: sqlText, params, shape }, scope)
+        : this.queryKey(plan, sqlText, shape)(params, scope)
     const models = cc?.autoInvalidate === false ? [ALL] : plan.models
     return { key, ttl, tags, swr: cc?.swr, models, onInfo: cc?.onInfo }
+  }
+
+  /** The key of a read with this SQL and shape, from its params and scope. */
+  private queryKey(
+    plan: ReadPlan,
+    sqlText: string,
+    shape: string,
+  ): (params: unknown, scope: string | undefined) => string {
+    plan.keys ??= new Map()
+    const known = plan.keys.get(shape)
+    if (known?.sql === sqlText) return known.key
+    const key = this.keys.queryTemplate({ orm: 'drizzle', db: this.id, sql: sqlText, shape })
+    plan.keys.set(shape, { sql: sqlText, key })
+    return key
   }
 
   /**

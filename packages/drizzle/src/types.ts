@@ -90,6 +90,11 @@ export interface ReadPlan {
   /** The tables it reads (what `tables` options apply to). */
   tables: string[]
   bypass: boolean
+  /**
+   * Its keys by result shape, each written with this plan's SQL once (plans are by SQL text, and
+   * a prepared statement runs one text many times).
+   */
+  keys?: Map<string, { sql: string; key: (params: unknown, scope: string | undefined) => string }>
 }
 
 export interface WritePlan {

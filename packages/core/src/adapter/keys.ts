@@ -1,5 +1,5 @@
 import { CacheOptionError } from '../errors.js'
-import { generateQueryCacheKey } from '../keys.js'
+import { generateQueryCacheKey, queryKeyTemplate } from '../keys.js'
 
 /** Returns the scope of the current call (tenant, role…), or undefined. */
 export type ScopeFunction = () => string | undefined
@@ -49,6 +49,16 @@ export class ScopedKeys {
   /** The key of a query: a stable hash of what identifies it, and the scope. */
   query(input: Record<string, unknown>, scope: string | undefined): string {
     return generateQueryCacheKey({ ...input, scope })
+  }
+
+  /**
+   * `query({ ...fixed, params }, scope)` for queries that differ only in their params (one SQL
+   * statement run many times): the fixed part is written into the key once.
+   */
+  queryTemplate(
+    fixed: Record<string, unknown>,
+  ): (params: unknown, scope: string | undefined) => string {
+    return queryKeyTemplate(fixed)
   }
 
   /** A key of the user's own, with `@<scope>` appended when the adapter has a scope. */
