@@ -23,6 +23,12 @@ import { Telemetry, type TelemetryOptions } from './telemetry.js'
 import { Tokens } from './tokens.js'
 
 /** `channel`: the near cache's invalidation channel (subscribing, or an unreadable message). */
+
+/** What one lookup found: the entry as read, and the tokens observed alongside it. */
+interface Lookup {
+  observed: (string | undefined)[] | undefined
+  read: EntryRead | undefined
+}
 export type ErrorOperation = StoreOperation | 'encode' | 'decode' | 'refresh' | 'channel'
 
 export interface ErrorContext {
@@ -254,7 +260,8 @@ export class QueryCache {
     const o = resolveEntryOptions(options, this.defaultTtl, this.layout, group)
     const dependencies = o.dependencies
     const model = o.models[0]
-    if (!(await this.tokens.usable(dependencies))) {
+    const usable = this.tokens.usable(dependencies)
+    if (usable !== true && !(await usable)) {
       this.counters.count('bypasses')
       served?.('bypass')
       if (started === 0) return fn()
@@ -266,7 +273,8 @@ export class QueryCache {
     // issue that write now, so this read finds it, or shares that result while it is on its way
     const finished = this.flights.settle(entryKey)
     // one round trip: the entry and the current tokens of everything it should depend on
-    const { observed, read } = await this.lookup(key, entryKey, dependencies)
+    const looked = this.lookup(key, entryKey, dependencies)
+    const { observed, read } = looked instanceof Promise ? await looked : looked
     if (read !== undefined) {
       if (read.state === 'fresh') {
         this.counters.hit(model)
@@ -326,23 +334,40 @@ export class QueryCache {
    * The entry under `entryKey` (undefined: none, or unreadable) and the current tokens of
    * `dependencies` (undefined: the store failed), in one round trip, or none from the near cache.
    */
-  private async lookup(
+  private lookup(key: string, entryKey: string, dependencies: string[]): Lookup | Promise<Lookup> {
+    const found = this.access.readMany(key, [entryKey, ...dependencies])
+    return found instanceof Promise
+      ? found.then((f) => this.checked(key, entryKey, dependencies, f, true))
+      : this.checked(key, entryKey, dependencies, found, true)
+  }
+
+  /**
+   * The entry in `found` (entry, then tokens) checked against the current tokens; read again
+   * once, from the store, when the near cache's copy was outdated. From a local store all of it
+   * runs synchronously: a hit takes no promise and no microtask turn.
+   */
+  private checked(
     key: string,
     entryKey: string,
     dependencies: string[],
-  ): Promise<{ observed: (string | undefined)[] | undefined; read: EntryRead | undefined }> {
-    for (let again = true; ; again = false) {
-      const found = await this.access.readMany(key, [entryKey, ...dependencies])
-      const observed = found?.slice(1)
-      const raw = found?.[0]
-      const read =
-        raw === undefined
-          ? undefined
-          : await this.entries.read(entryKey, raw, dependencies, observed!)
+    found: (string | undefined)[] | undefined,
+    first: boolean,
+  ): Lookup | Promise<Lookup> {
+    const observed = found?.slice(1)
+    const raw = found?.[0]
+    const read =
+      raw === undefined ? undefined : this.entries.read(entryKey, raw, dependencies, observed!)
+    const done = (r: EntryRead | undefined): Lookup | Promise<Lookup> => {
       // the near cache's copy is outdated, but another process may have stored a current one
-      if (again && read?.state === 'dead' && this.access.near?.evict(entryKey)) continue
-      return { observed, read }
+      if (first && r?.state === 'dead' && this.access.near?.evict(entryKey)) {
+        const again = this.access.readMany(key, [entryKey, ...dependencies])
+        return again instanceof Promise
+          ? again.then((f) => this.checked(key, entryKey, dependencies, f, false))
+          : this.checked(key, entryKey, dependencies, again, false)
+      }
+      return { observed, read: r }
     }
+    return read instanceof Promise ? read.then(done) : done(read)
   }
 
   /** Removes one entry. To drop derived results race-free, depend on a tag and invalidate it. */

@@ -61,14 +61,16 @@ export class Entries {
 
   /**
    * `known`/`current` are tokens the caller already read alongside the entry, so a hit whose
-   * dependencies are all among them costs no further round trip. Undefined: unreadable or corrupt.
+   * dependencies are all among them costs no further round trip (and no promise: a promise only
+   * when tokens must be read from a remote store, or a corrupt entry is deleted). Undefined:
+   * unreadable or corrupt.
    */
-  async read(
+  read(
     entryKey: string,
     raw: string,
     known: string[],
     current: (string | undefined)[],
-  ): Promise<EntryRead | undefined> {
+  ): EntryRead | undefined | Promise<EntryRead | undefined> {
     try {
       const remembered = this.decoded?.get(entryKey, raw)
       let head: EntryHead
@@ -88,7 +90,27 @@ export class Entries {
       // an invalidation of one of its dependencies is being written or failed: not servable here
       if (this.tokens.anyPending(head.dependencies))
         return { state: 'dead', model: head.model ?? undefined }
-      const tokens = await this.tokens.current(head.dependencies, known, current)
+      const tokens = this.tokens.current(head.dependencies, known, current)
+      if (tokens instanceof Promise)
+        return tokens.then(
+          (t) => this.readCurrent(entryKey, raw, head, remembered, t),
+          (error) => this.unreadable(entryKey, error),
+        )
+      return this.readCurrent(entryKey, raw, head, remembered, tokens)
+    } catch (error) {
+      return this.unreadable(entryKey, error)
+    }
+  }
+
+  /** The rest of read, once the current tokens are in hand; never throws. */
+  private readCurrent(
+    entryKey: string,
+    raw: string,
+    head: EntryHead,
+    remembered: Remembered | undefined,
+    tokens: (string | undefined)[] | undefined,
+  ): EntryRead | undefined | Promise<EntryRead | undefined> {
+    try {
       if (!tokens) return undefined
       for (let i = 0; i < head.tokens.length; i++) {
         if (tokens[i] !== head.tokens[i]) return this.dead(entryKey, head)
@@ -115,16 +137,19 @@ export class Entries {
       }
       return { state, value, model: head.model ?? undefined }
     } catch (error) {
-      this.decoded?.delete(entryKey)
-      if (error instanceof IntegrityError) this.counters.count('badSignatures')
-      else if (error instanceof CorruptEntryError) this.counters.count('corrupt')
-      else throw error
-      this.access.report(error, 'decode', undefined)
-      await this.access.tryStore('delete', undefined, () =>
-        this.access.driver.deleteMany([entryKey]),
-      )
-      return undefined
+      return this.unreadable(entryKey, error)
     }
+  }
+
+  /** An entry that failed verification or decoding: counted, reported and deleted. */
+  private async unreadable(entryKey: string, error: unknown): Promise<undefined> {
+    this.decoded?.delete(entryKey)
+    if (error instanceof IntegrityError) this.counters.count('badSignatures')
+    else if (error instanceof CorruptEntryError) this.counters.count('corrupt')
+    else throw error
+    this.access.report(error, 'decode', undefined)
+    await this.access.tryStore('delete', undefined, () => this.access.driver.deleteMany([entryKey]))
+    return undefined
   }
 
   /**

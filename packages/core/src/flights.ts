@@ -16,7 +16,12 @@ export interface Flight {
   dependencies: string[]
   /** Token values read before the flight began (undefined: the store could not be read). */
   observed: (string | undefined)[] | undefined
-  /** Token values the entry will be stored with (missing tokens filled in). */
+  /**
+   * Token values the entry will be stored with (missing tokens filled in), chosen when the flight
+   * began; their writes may still be on their way.
+   */
+  intended: string[] | undefined
+  /** `intended`, once every token it created is written (undefined until then, or if one failed). */
   recorded: string[] | undefined
   /** Set when an invalidation or delete made this flight's result unfit to store or to join. */
   detached: boolean
@@ -76,10 +81,13 @@ export class Flights {
     o: ResolvedEntryOptions,
     observed: (string | undefined)[] | undefined,
   ): Promise<FlightResult> {
+    // Tokens are fixed before the query runs: a write that commits while it runs rotates them.
+    const intent = observed ? this.tokens.intend(o.dependencies, observed) : undefined
     const flight: Flight = {
       userKey,
       dependencies: o.dependencies,
       observed,
+      intended: intent?.tokens,
       recorded: undefined,
       detached: false,
       promise: undefined as never,
@@ -92,8 +100,7 @@ export class Flights {
     flight.promise = (async () => {
       let stored: Promise<boolean> | undefined
       try {
-        // Tokens are fixed before the query runs: a write that commits while it runs rotates them.
-        const recorded = observed ? await this.tokens.ensure(o.dependencies, observed) : undefined
+        const recorded = intent ? await intent.written : undefined
         flight.recorded = recorded
         const value = await fn()
         // Write-behind: the caller has its result now; the entry is encoded and stored after,
@@ -166,7 +173,9 @@ export function canJoin(flight: Flight, observed: (string | undefined)[] | undef
   // and created may since have been rotated by another process and then evicted, and a read
   // that finds them missing again must not share a result from before that invalidation
   if (flight.recorded !== undefined) return sameTokens(observed, flight.recorded)
-  return sameTokens(observed, flight.observed)
+  // until then, a read from before the flight created missing tokens, or one that found the
+  // tokens it is creating (a local store has them at once): both are what it records
+  return sameTokens(observed, flight.observed) || sameTokens(observed, flight.intended)
 }
 
 function sameTokens(

@@ -46,13 +46,24 @@ export class StoreAccess {
 
   /**
    * `keys`' values, from the near cache when it holds them all (no timer, no round trip),
-   * otherwise from the store; undefined when the store failed.
+   * otherwise from the store (synchronously from a local one that can); undefined when the
+   * store failed.
    */
   readMany(
     key: string | undefined,
     keys: string[],
-  ): (string | undefined)[] | Promise<(string | undefined)[] | undefined> {
-    return this.near?.peek(keys) ?? this.tryStore('get', key, () => this.driver.getMany(keys))
+  ): (string | undefined)[] | undefined | Promise<(string | undefined)[] | undefined> {
+    const near = this.near?.peek(keys)
+    if (near) return near
+    if (this.driver.local && this.driver.getManyNow) {
+      try {
+        return this.driver.getManyNow(keys)
+      } catch (error) {
+        this.guarded.fail(error, 'get', key) // counted and reported, as run() would
+        return undefined
+      }
+    }
+    return this.tryStore('get', key, () => this.driver.getMany(keys))
   }
 
   /** Batches of keys under `prefix`, each step bounded by the timeout; stops quietly on failure. */

@@ -16,7 +16,7 @@ export class Tokens {
   /** Token keys whose invalidation is being written or failed; reads depending on them bypass. */
   private readonly pending = new Map<string, PendingInvalidation>()
   /** Missing tokens being created by this process, so concurrent cold reads agree on one. */
-  private readonly creatingTokens = new Map<string, Promise<string>>()
+  private readonly creatingTokens = new Map<string, { token: string; written: Promise<string> }>()
   // Lets a finished write clear only the pending marks it set, not those of a later one.
   private seq = 0
   private retrying: Promise<void> | undefined
@@ -28,13 +28,17 @@ export class Tokens {
     private readonly retryAfterMs: number,
   ) {}
 
-  /** False when the cache must be bypassed for these dependencies (store down, invalidation pending). */
-  async usable(dependencies: string[]): Promise<boolean> {
+  /**
+   * False when the cache must be bypassed for these dependencies (store down, invalidation
+   * pending); a promise only when a failed invalidation of theirs is retried first.
+   */
+  usable(dependencies: string[]): boolean | Promise<boolean> {
     if (!this.access.guarded.available) return false
     if (this.pending.size === 0) return true
     if (!dependencies.some((d) => this.pending.has(d))) return true
-    await this.retryFailedInvalidations()
-    return !dependencies.some((d) => this.pending.has(d))
+    return this.retryFailedInvalidations().then(
+      () => !dependencies.some((d) => this.pending.has(d)),
+    )
   }
 
   /** Entries depending on these must not be served: their invalidation may not be in the store yet. */
@@ -42,12 +46,15 @@ export class Tokens {
     return this.pending.size > 0 && dependencies.some((d) => this.pending.has(d))
   }
 
-  /** Current tokens for an entry's dependencies, reading only those not already in hand. */
-  async current(
+  /**
+   * Current tokens for an entry's dependencies, reading only those not already in hand (a
+   * promise only when some must be read from a remote store).
+   */
+  current(
     dependencies: string[],
     known: string[],
     current: (string | undefined)[],
-  ): Promise<(string | undefined)[] | undefined> {
+  ): (string | undefined)[] | undefined | Promise<(string | undefined)[] | undefined> {
     const out: (string | undefined)[] = new Array(dependencies.length)
     const missing: number[] = []
     for (let i = 0; i < dependencies.length; i++) {
@@ -55,30 +62,48 @@ export class Tokens {
       if (at === -1) missing.push(i)
       else out[i] = current[at]
     }
-    if (missing.length > 0) {
-      const fetched = await this.access.readMany(
-        undefined,
-        missing.map((i) => dependencies[i]!),
-      )
+    if (missing.length === 0) return out
+    const fill = (fetched: (string | undefined)[] | undefined) => {
       if (!fetched) return undefined
       missing.forEach((i, j) => {
         out[i] = fetched[j]
       })
+      return out
     }
-    return out
+    const fetched = this.access.readMany(
+      undefined,
+      missing.map((i) => dependencies[i]!),
+    )
+    return fetched instanceof Promise ? fetched.then(fill) : fill(fetched)
   }
 
   /** The tokens to record for `observed`, creating the missing ones; undefined if that failed. */
-  async ensure(
+  ensure(dependencies: string[], observed: (string | undefined)[]): Promise<string[] | undefined> {
+    return this.intend(dependencies, observed).written
+  }
+
+  /**
+   * The tokens an entry for `observed` will record, known at once (a missing one's new token is
+   * chosen now and its write starts now), and `written`: those tokens once every new one is in
+   * the store, undefined if a write failed.
+   */
+  intend(
     dependencies: string[],
     observed: (string | undefined)[],
-  ): Promise<string[] | undefined> {
-    if (!observed.includes(undefined)) return observed as string[]
-    try {
-      return await Promise.all(dependencies.map((key, i) => observed[i] ?? this.create(key)))
-    } catch {
-      return undefined
+  ): { tokens: string[]; written: Promise<string[] | undefined> } {
+    if (!observed.includes(undefined)) {
+      const tokens = observed as string[]
+      return { tokens, written: Promise.resolve(tokens) }
     }
+    const created = dependencies.map((key, i) =>
+      observed[i] === undefined ? this.create(key) : undefined,
+    )
+    const tokens = created.map((c, i) => c?.token ?? observed[i]!)
+    const written = Promise.all(created.map((c) => c?.written)).then(
+      () => tokens,
+      () => undefined,
+    )
+    return { tokens, written }
   }
 
   async invalidate(keys: string[]): Promise<void> {
@@ -100,14 +125,15 @@ export class Tokens {
     this.retryTimer = undefined
   }
 
-  private create(key: string): Promise<string> {
+  private create(key: string): { token: string; written: Promise<string> } {
     let creating = this.creatingTokens.get(key)
     if (!creating) {
       const token = randomUUID()
-      creating = this.access.guarded
+      const written = this.access.guarded
         .run('set', undefined, () => this.access.driver.set(key, token))
         .then(() => token)
         .finally(() => this.creatingTokens.delete(key))
+      creating = { token, written }
       this.creatingTokens.set(key, creating)
     }
     return creating

@@ -1,7 +1,7 @@
 // Single-flight joins must never hand a read that started after a write the result of a query
 // that began before it — also when the store cannot tell (read failed).
 import { expect, it, vi } from 'vitest'
-import { createQueryCache, defineStore } from '../src/index.js'
+import { createQueryCache, defineStore, memoryStore } from '../src/index.js'
 
 it('a read whose store read fails does not join an older in-flight query', async () => {
   const shared = new Map<string, string>()
@@ -122,15 +122,20 @@ it('a miss returns before its entry is encoded or written; a read while it is on
 })
 
 it('a read right after a miss encodes its entry there and then, and hits (memory store)', async () => {
-  const cache = createQueryCache({ namespace: 'wb1a' })
+  const store = memoryStore()
+  const cache = createQueryCache({ namespace: 'wb1a', store })
   let runs = 0
   const fn = async () => ++runs
   expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
   expect(cache.stats().sets).toBe(0) // still to be encoded
+  expect(store.size.entries).toBe(2) // the namespace's and M's tokens only
   // no macrotask runs in between: the read encodes and stores the entry before it looks
   expect(await cache.getOrSet('q', fn, { models: ['M'] })).toBe(1)
-  expect(cache.stats()).toMatchObject({ sets: 1, hits: 1, misses: 1 })
+  expect(store.size.entries).toBe(3)
+  expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 })
   expect(runs).toBe(1)
+  await cache.flush() // the write's own bookkeeping settles a few microtasks after the hit
+  expect(cache.stats()).toMatchObject({ sets: 1, hits: 1, misses: 1 })
   await cache.close()
 })
 
@@ -243,6 +248,7 @@ it('under fake timers (no macrotask ever runs) a read after a miss, flush() and 
     expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 })
     expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 })
     expect(runs).toBe(1)
+    await cache.flush()
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, sets: 1 })
     await cache.getOrSet('r', fn, { models: ['M'] })
     expect(await cache.get('r')).toEqual({ n: 2 })
@@ -333,5 +339,45 @@ it('a finished query is not shared past the TTL its entry would have', async () 
   await new Promise((r) => setTimeout(r, 80))
   expect(await cache.getOrSet('q', fn, { models: ['M'], ttl: 0.05 })).toBe(2)
   s.open()
+  await cache.close()
+})
+
+it('a local store read without a promise (getManyNow) that throws is reported, and the query answers', async () => {
+  const shared = new Map<string, string>()
+  let failing = false
+  const errors: string[] = []
+  const cache = createQueryCache({
+    namespace: 'now1',
+    onError: (error, info) => errors.push(`${info.operation}: ${error.message}`),
+    store: defineStore({
+      name: 'sync-local',
+      local: true,
+      async get(key) {
+        return shared.get(key)
+      },
+      async getMany(keys) {
+        return keys.map((k) => shared.get(k))
+      },
+      getManyNow(keys) {
+        if (failing) throw new Error('EIO')
+        return keys.map((k) => shared.get(k))
+      },
+      async set(key, value) {
+        shared.set(key, value)
+      },
+      async deleteMany(keys) {
+        for (const k of keys) shared.delete(k)
+      },
+    }),
+  })
+  let runs = 0
+  const fn = async () => ({ n: ++runs })
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 })
+  await cache.flush()
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 1 }) // a hit, read at once
+  failing = true
+  expect(await cache.getOrSet('q', fn, { models: ['M'] })).toEqual({ n: 2 })
+  expect(errors).toEqual(['get: Store "sync-local" get failed: EIO'])
+  expect(cache.stats()).toMatchObject({ hits: 1, errors: 1 })
   await cache.close()
 })

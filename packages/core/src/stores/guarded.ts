@@ -69,7 +69,8 @@ export class GuardedStore {
     }
   }
 
-  private fail(error: unknown, operation: StoreOperation, key: string | undefined): StoreError {
+  /** Wraps, counts and reports a failed store call (also one made without run). */
+  fail(error: unknown, operation: StoreOperation, key: string | undefined): StoreError {
     const wrapped =
       error instanceof StoreError
         ? error

@@ -59,6 +59,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     async getMany(keys) {
       return keys.map((k) => lru.get(k))
     },
+    getManyNow(keys) {
+      return keys.map((k) => lru.get(k))
+    },
     async set(key, value, ttlMs) {
       // an entry too big for the whole store is refused by lru-cache; that is a skip, not an error
       if (ttlMs === undefined) lru.set(key, value)
