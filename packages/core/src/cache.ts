@@ -22,13 +22,13 @@ import type { StoreDriver } from './stores/types.js'
 import { Telemetry, type TelemetryOptions } from './telemetry.js'
 import { Tokens } from './tokens.js'
 
-/** `channel`: the near cache's invalidation channel (subscribing, or an unreadable message). */
-
 /** What one lookup found: the entry as read, and the tokens observed alongside it. */
 interface Lookup {
   observed: (string | undefined)[] | undefined
   read: EntryRead | undefined
 }
+
+/** `channel`: the near cache's invalidation channel (subscribing, or an unreadable message). */
 export type ErrorOperation = StoreOperation | 'encode' | 'decode' | 'refresh' | 'channel'
 
 export interface ErrorContext {

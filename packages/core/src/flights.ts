@@ -1,5 +1,6 @@
 import type { Encoded } from './codec.js'
 import { type Entries, NO_SNAPSHOT } from './entries.js'
+import { sameItems } from './options.js'
 import type { ResolvedEntryOptions } from './resolved-options.js'
 import type { Tokens } from './tokens.js'
 
@@ -182,7 +183,5 @@ function sameTokens(
   a: readonly (string | undefined)[],
   b: readonly (string | undefined)[] | undefined,
 ): boolean {
-  if (!b || a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+  return b !== undefined && sameItems(a, b)
 }

@@ -47,3 +47,10 @@ export function checkFunction(value: unknown, name: string, shape: string): void
   if (value !== undefined && typeof value !== 'function')
     throw new CacheOptionError(`${name} must be a function ${shape}`)
 }
+
+/** Whether two arrays hold the same items in the same order (compared with ===). */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

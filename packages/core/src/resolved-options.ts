@@ -4,7 +4,14 @@ import { CacheOptionError } from './errors.js'
 import { Signer } from './integrity.js'
 import type { KeyLayout } from './keys.js'
 import type { NearCacheOptions } from './near.js'
-import { checkFunction, checkNames, checkNonNegative, checkPositive, checkTtl } from './options.js'
+import {
+  checkFunction,
+  checkNames,
+  checkNonNegative,
+  checkPositive,
+  checkTtl,
+  sameItems,
+} from './options.js'
 import { isKeyvLike, keyvStore } from './stores/keyv.js'
 import { memoryStore } from './stores/memory.js'
 import type { StoreDriver } from './stores/types.js'
@@ -113,6 +120,12 @@ export function resolveEntryOptions(
     throw new CacheOptionError('cache options must be an object like { ttl, models, tags, swr }')
   const ttl = options.ttl === undefined ? defaultTtl : checkTtl(options.ttl, 'ttl')
   const swr = options.swr === undefined ? 0 : checkNonNegative(options.swr, 'swr')
+  const given = options.models
+  if (Array.isArray(given) && (options.tags === undefined || isEmptyArray(options.tags))) {
+    const made = lastMade.get(given)
+    if (made?.layout === layout && made.group === group && sameItems(made.names, given))
+      return { ttl, swr, models: given, tags: [], dependencies: made.dependencies }
+  }
   const models = options.models === undefined ? [] : checkNames(options.models, 'models')
   const tags = options.tags === undefined ? [] : checkNames(options.tags, 'tags')
   const keys = [layout.allToken(group)]
@@ -120,7 +133,23 @@ export function resolveEntryOptions(
   for (const t of tags) keys.push(layout.tag(t, group))
   // two keys cannot collide (one is the namespace token), so skip the Set in the common case
   const dependencies = keys.length > 2 ? [...new Set(keys)] : keys
+  if (tags.length === 0 && given !== undefined)
+    lastMade.set(given, { names: [...models], layout, group, dependencies })
   return { ttl, swr, models, tags, dependencies }
+}
+
+/**
+ * The dependency keys last made from a models array (with no tags), by that array: an adapter
+ * passes a query's own array on each of its reads. Its names are compared on every use, so an
+ * array changed since is checked and made again. Nothing changes a `dependencies` array.
+ */
+const lastMade = new WeakMap<
+  readonly string[],
+  { names: string[]; layout: KeyLayout; group: number; dependencies: string[] }
+>()
+
+function isEmptyArray(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0
 }
 
 function resolveNear(near: QueryCacheOptions['nearCache']): NearCacheOptions | undefined {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { sameItems } from './options.js'
 import type { StatsCollector } from './stats.js'
 import type { StoreAccess } from './store-access.js'
 
@@ -55,6 +56,8 @@ export class Tokens {
     known: string[],
     current: (string | undefined)[],
   ): (string | undefined)[] | undefined | Promise<(string | undefined)[] | undefined> {
+    // a hit's usual case: the entry depends on exactly what was read with it, in that order
+    if (sameItems(dependencies, known)) return current
     const out: (string | undefined)[] = new Array(dependencies.length)
     const missing: number[] = []
     for (let i = 0; i < dependencies.length; i++) {

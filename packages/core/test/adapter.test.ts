@@ -50,6 +50,21 @@ describe('Dependencies', () => {
     ])
   })
 
+  it('a read again gets the same frozen array, and a new one once the graph changes', () => {
+    const { graph, deps } = blog()
+    const first = deps.read(['audit'])
+    expect(deps.read(['audit'])).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(deps.read(['audit'], { uncertain: true })).not.toBe(first)
+    graph.addForeignKey({
+      holder: 'audit',
+      referenced: 'users',
+      onDelete: 'cascade',
+      onUpdate: 'no action',
+    })
+    expect(deps.read(['audit'])).toEqual(['audit', 'posts', 'users:deleted', ANY_TABLE])
+  })
+
   it('an insert invalidates its table and what is declared from it, not deletion tokens', () => {
     const { deps } = blog()
     expect(deps.write({ written: ['posts'] }).sort()).toEqual(
@@ -175,5 +190,22 @@ describe('ScopedKeys and checkCallOptions', () => {
     expect(() => checkCallOptions({ ttl: 0 }, 'cache')).toThrow(/cache\.ttl/)
     expect(() => checkCallOptions({ tags: [''] }, 'cache')).toThrow(/cache\.tags/)
     expect(() => checkCallOptions({ key: '' }, 'cache')).toThrow(/cache\.key/)
+  })
+})
+
+describe('getOrSet options', () => {
+  it('a models array changed in place since its last read is read as it is now', async () => {
+    const cache = createQueryCache({ namespace: 'models-in-place' })
+    let runs = 0
+    const fn = async () => ++runs
+    const models = ['A']
+    expect(await cache.getOrSet('a', fn, { models })).toBe(1)
+    models[0] = 'B'
+    expect(await cache.getOrSet('b', fn, { models })).toBe(2)
+    await cache.flush()
+    await cache.invalidateModels(['B'])
+    expect(await cache.getOrSet('a', fn, { models: ['A'] })).toBe(1) // still cached: depends on A
+    expect(await cache.getOrSet('b', fn, { models })).toBe(3) // depended on B: invalidated
+    await cache.close()
   })
 })

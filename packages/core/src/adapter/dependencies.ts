@@ -39,15 +39,36 @@ export class Dependencies {
     private readonly naming: DependencyNaming = tableNaming,
   ) {}
 
-  /** The dependencies of a read of `nodes` (the first node first: stats count the read under it). */
+  /** Reads' dependencies by their nodes, made under `madeAt` of the graph (see read). */
+  private readonly made = new Map<string, readonly string[]>()
+  private madeAt = -1
+
+  /**
+   * The dependencies of a read of `nodes` (the first node first: stats count the read under it).
+   * Remembered, so a query read again gets the very same (frozen) array, which the cache's
+   * per-read work is keyed by; forgotten whenever the relation graph changes.
+   */
   read(nodes: Iterable<string>, options: { uncertain?: boolean } = {}): string[] {
     const own = [...nodes]
+    if (this.madeAt !== this.graph.version || this.made.size >= 1000) {
+      this.made.clear()
+      this.madeAt = this.graph.version
+    }
+    const id = `${options.uncertain ? '?' : '='}${own.join('\u0000')}`
+    const known = this.made.get(id)
+    if (known) return known as string[]
+    const made = Object.freeze(this.make(own, options.uncertain === true))
+    this.made.set(id, made)
+    return made as string[]
+  }
+
+  private make(own: string[], uncertain: boolean): string[] {
     const out = new Set<string>()
     for (const n of own) for (const name of this.naming.names(n)) out.add(name)
     for (const n of this.graph.declaredInto(own))
       for (const name of this.naming.names(n)) out.add(name)
     for (const n of this.graph.reactingTo(own)) out.add(tableDeletion(this.naming.table(n)))
-    if (options.uncertain) out.add(UNKNOWN_READS)
+    if (uncertain) out.add(UNKNOWN_READS)
     out.add(ANY_TABLE)
     return [...out]
   }

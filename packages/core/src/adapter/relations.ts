@@ -28,10 +28,13 @@ export class RelationGraph {
   /** Declared: a write to the key also changes every node in its set. */
   private readonly declared = new Map<string, Set<string>>()
   private readonly closures = new Map<string, string[]>()
+  /** Counts the changes to the graph: what was derived from an older version is out of date. */
+  version = 0
 
   addForeignKey(key: ForeignKey): void {
     this.keys.push(key)
     this.closures.clear()
+    this.version++
   }
 
   /** A write to `from` also changes `to` (a trigger, a cascade the schema does not show). */
@@ -43,6 +46,7 @@ export class RelationGraph {
     }
     set.add(to)
     this.closures.clear()
+    this.version++
   }
 
   get foreignKeys(): readonly ForeignKey[] {
