@@ -1,7 +1,8 @@
 // Runs one benchmark case in a hot loop, for CPU profiling:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx src/profile.ts <case> [seconds]
 // Cases: prisma-findmany-hit, prisma-findmany-redis-hit (the Redis at REDIS_URL), prisma-findmany-miss (invalidates first), prisma-findunique-hit, prisma-findunique-miss, drizzle-join-hit, drizzle-join-builtin,
-// drizzle-join-uncached, drizzle-byid-hit, drizzle-prepared-hit. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
+// drizzle-join-uncached, drizzle-byid-hit, drizzle-prepared-hit, drizzle-prepared-miss (invalidates first),
+// drizzle-prepared-uncached. All on PostgreSQL, seeded as in the bench. QC_KEEP_DECODED=0
 // turns the cache's keepDecoded off, to compare.
 import { createQueryCache, memoryStore } from '@querycache/core'
 import { withQueryCache } from '@querycache/drizzle'
@@ -31,6 +32,12 @@ const ours = () => withQueryCache(drizzle({ client: pool, schema: s }), { cache,
 const cached = () => prisma.$extends(cacheExtension({ cache })) as unknown as BlogClient
 
 const findMany = PRISMA_QUERIES[PRISMA_JOIN]!
+const preparedById = (d: any, name: string) =>
+  d
+    .select()
+    .from(s.posts)
+    .where(eq(s.posts.id, sql.placeholder('id')))
+    .prepare(name) as { execute(values: object): Promise<unknown> }
 const closing: { close(): Promise<void> }[] = []
 const cases: Record<string, () => () => Promise<unknown>> = {
   'prisma-findmany-hit': () => {
@@ -78,12 +85,19 @@ const cases: Record<string, () => () => Promise<unknown>> = {
     return async () => DRIZZLE_QUERIES['select by id']!(d, s)
   },
   'drizzle-prepared-hit': () => {
+    const p = preparedById(ours(), 'by_id')
+    return async () => p.execute({ id: 42 })
+  },
+  'drizzle-prepared-miss': () => {
     const d = ours()
-    const p = d
-      .select()
-      .from(s.posts)
-      .where(eq(s.posts.id, sql.placeholder('id')))
-      .prepare('by_id')
+    const p = preparedById(d, 'by_id_miss')
+    return async () => {
+      await d.$cache.invalidateModels(['posts'])
+      return p.execute({ id: 42 })
+    }
+  },
+  'drizzle-prepared-uncached': () => {
+    const p = preparedById(drizzle({ client: pool, schema: s }), 'by_id_uncached')
     return async () => p.execute({ id: 42 })
   },
 }

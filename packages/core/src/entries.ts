@@ -25,10 +25,16 @@ export const NO_COPY: unique symbol = Symbol('no copy')
 /** What `Entries.snapshot` returns for a result it cannot copy exactly. */
 export const NO_SNAPSHOT: unique symbol = Symbol('no snapshot')
 
+/** Bounds of the heads remembered for entries this process wrote (see Entries.written). */
+const WRITTEN_ENTRIES = 1000
+const WRITTEN_CHARS = 4 * 1024 * 1024
+
 export interface PreparedEntry {
   entryKey: string
   userKey: string
   raw: string
+  /** The head of `raw`, as parsing it would give. */
+  head: EntryHead
   ttlMs: number | undefined
   started: number
   model: string | undefined
@@ -73,10 +79,14 @@ export class Entries {
   ): EntryRead | undefined | Promise<EntryRead | undefined> {
     try {
       const remembered = this.decoded?.get(entryKey, raw)
+      const written = remembered ? undefined : this.written.get(entryKey)
       let head: EntryHead
       if (remembered) {
         // exactly the text read (and verified) before
         head = remembered.entry
+      } else if (written?.raw === raw) {
+        // exactly the text this process wrote: the usual read before a miss (it is dead by then)
+        head = written.head
       } else {
         // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least
         // its length): refuse bigger ones before any parsing, so decoding stays bounded
@@ -219,18 +229,15 @@ export class Entries {
     const now = Date.now()
     const expiresAt = o.ttl === null ? null : now + o.ttl * 1000
     const staleUntil = expiresAt === null || o.swr === 0 ? null : expiresAt + o.swr * 1000
-    const serialized = serializeEntry(
-      {
-        userKey,
-        model: o.models[0] ?? null,
-        dependencies: o.dependencies,
-        tokens: recorded,
-        expiresAt,
-        staleUntil,
-      },
-      encoded.json,
-      encoded.tagged,
-    )
+    const fields = {
+      userKey,
+      model: o.models[0] ?? null,
+      dependencies: o.dependencies,
+      tokens: recorded,
+      expiresAt,
+      staleUntil,
+    }
+    const serialized = serializeEntry(fields, encoded.json, encoded.tagged)
     const raw = this.signer ? this.signer.sign(entryKey, serialized) : serialized
     // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
     if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
@@ -239,7 +246,37 @@ export class Entries {
     }
     const ttlMs =
       staleUntil !== null ? staleUntil - now : expiresAt !== null ? expiresAt - now : undefined
-    return { entryKey, userKey, raw, ttlMs, started, model: o.models[0], ttl: o.ttl }
+    const head: EntryHead = {
+      ...fields,
+      tagged: encoded.tagged,
+      // `…,payload]`, after any signature
+      payloadStart: raw.length - encoded.json.length - 1,
+    }
+    return { entryKey, userKey, raw, head, ttlMs, started, model: o.models[0], ttl: o.ttl }
+  }
+
+  /**
+   * Heads of entries this process wrote, by entry key, while their text is what the store holds:
+   * reading one back needs no parse. Bounded by count and by the texts' length (the memory store
+   * holds the very same strings; for a remote one this keeps at most WRITTEN_CHARS of them).
+   */
+  private readonly written = new Map<string, { raw: string; head: EntryHead }>()
+  private writtenChars = 0
+
+  private rememberWritten(p: PreparedEntry): void {
+    const known = this.written.get(p.entryKey)
+    if (known) {
+      this.written.delete(p.entryKey)
+      this.writtenChars -= known.raw.length
+    }
+    if (p.raw.length > WRITTEN_CHARS / 64) return
+    this.written.set(p.entryKey, { raw: p.raw, head: p.head })
+    this.writtenChars += p.raw.length
+    while (this.written.size > WRITTEN_ENTRIES || this.writtenChars > WRITTEN_CHARS) {
+      const [oldest, entry] = this.written.entries().next().value!
+      this.written.delete(oldest)
+      this.writtenChars -= entry.raw.length
+    }
   }
 
   /** Writes a prepared entry; false when the store failed (reported). */
@@ -248,6 +285,7 @@ export class Entries {
       this.access.driver.set(p.entryKey, p.raw, p.ttlMs).then(() => true),
     )
     if (!ok) return false
+    this.rememberWritten(p)
     this.counters.count('sets')
     this.telemetry.set(p.started, p.userKey, p.model, p.raw.length, p.ttl)
     return true

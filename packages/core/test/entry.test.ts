@@ -6,6 +6,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseEntryHead, parsePayload, serializeEntry } from '../src/entry.js'
 import { CorruptEntryError } from '../src/errors.js'
+import { createQueryCache, memoryStore } from '../src/index.js'
+import { unsigned } from '../src/integrity.js'
 
 // strings that stress the head scanner: quotes, backslashes, brackets, commas, any code point
 const awkward = fc.oneof(
@@ -94,6 +96,54 @@ describe('entry head and payload', () => {
         expect(parsed).toEqual([whole[1], whole[8]])
       }),
       { numRuns: 1000 },
+    )
+  })
+})
+
+describe('heads of entries this process wrote', () => {
+  // a read of an entry this process wrote takes its head from memory instead of parsing it: that
+  // head must be exactly what parsing the stored text gives, signed or not
+  const options = fc.record({
+    userKey: fc.string({ minLength: 1 }),
+    models: fc.array(
+      awkward.filter((m) => m.length > 0),
+      { maxLength: 3 },
+    ),
+    ttl: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 1000 })),
+    swr: fc.integer({ min: 0, max: 100 }),
+    value: fc.oneof(
+      fc.jsonValue(),
+      fc.date({ noInvalidDate: true }).map((d) => [d, 1n]),
+    ),
+    signed: fc.boolean(),
+  })
+  it('are what parsing the stored entry gives', async () => {
+    await fc.assert(
+      fc.asyncProperty(options, async (o) => {
+        const store = memoryStore()
+        const cache = createQueryCache({
+          store,
+          ...(o.signed ? { integrity: { key: 'k'.repeat(32) } } : {}),
+        })
+        await cache.getOrSet(o.userKey, async () => o.value, {
+          models: o.models,
+          ttl: o.ttl,
+          swr: o.ttl === null ? undefined : o.swr,
+        })
+        await cache.flush()
+        const written = (cache as unknown as { entries: { written: Map<string, unknown> } }).entries
+          .written
+        expect(written.size).toBe(1)
+        const [entryKey, remembered] = [...written][0] as [string, { raw: string; head: unknown }]
+        const raw = (await store.get(entryKey))!
+        expect(remembered.raw).toBe(raw)
+        const text = unsigned(raw)
+        const parsed = parseEntryHead(text)
+        parsed.payloadStart += raw.length - text.length
+        expect(remembered.head).toEqual(parsed)
+        await cache.close()
+      }),
+      { numRuns: 150 },
     )
   })
 })
