@@ -101,6 +101,8 @@ export function generateQueryCacheKey(input: unknown): string {
   return `query:${hash(stableStringify(input))}:v${KEY_FORMAT_VERSION}`
 }
 
+const RECENT_KEYS = 64
+
 /**
  * `generateQueryCacheKey({ ...fixed, params, scope })` for queries whose `fixed` part is the same
  * on every call (a prepared statement's SQL): the fixed part is written once, here, and each call
@@ -123,20 +125,30 @@ export function queryKeyTemplate(
           ? SCOPE
           : `${JSON.stringify(name)}:${write(fixed[name], new Set())}`,
     )
+  // the keys of recent calls, by what varied: a query read again is hashed once, not per read
+  const recent = new Map<string, string>()
   return (params, scope) => {
+    const paramsText = params === undefined ? undefined : write(params, new Set())
+    const varied =
+      scope === undefined ? `u${paramsText ?? ''}` : `s${scope.length}:${scope}${paramsText ?? ''}`
+    const known = recent.get(varied)
+    if (known !== undefined) return known
     let out = '{'
     for (const part of parts) {
       let text: string
       if (part === PARAMS) {
-        if (params === undefined) continue
-        text = `"params":${write(params, new Set())}`
+        if (paramsText === undefined) continue
+        text = `"params":${paramsText}`
       } else if (part === SCOPE) {
         if (scope === undefined) continue
         text = `"scope":${write(scope, new Set())}`
       } else text = part
       out += out.length === 1 ? text : `,${text}`
     }
-    return `query:${hash(`${out}}`)}:v${KEY_FORMAT_VERSION}`
+    const key = `query:${hash(`${out}}`)}:v${KEY_FORMAT_VERSION}`
+    if (recent.size >= RECENT_KEYS) recent.clear()
+    recent.set(varied, key)
+    return key
   }
 }
 

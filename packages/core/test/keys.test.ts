@@ -95,6 +95,19 @@ describe('queryKeyTemplate', () => {
       ),
     )
   })
+  it('one template called again and again (its recent keys remembered) keeps giving those keys', () => {
+    const fixed = { orm: 'drizzle', sql: 'select * from t where a = $1' }
+    const key = queryKeyTemplate(fixed)
+    // scopes and params chosen so that what varies could run together: "s1:a" + "[1]" vs "s1:a[" ...
+    const scope = fc.option(fc.constantFrom('a', 'a[', '1', 's1:a', ''), { nil: undefined })
+    const params = fc.option(fc.oneof(value, fc.constantFrom('[1]', '1', 'a')), { nil: undefined })
+    fc.assert(
+      fc.property(fc.array(fc.tuple(params, scope), { minLength: 1, maxLength: 200 }), (calls) => {
+        for (const [p, sc] of calls)
+          expect(key(p, sc)).toBe(generateQueryCacheKey({ ...fixed, params: p, scope: sc }))
+      }),
+    )
+  })
   it('writes each call its own params and scope', () => {
     const key = queryKeyTemplate({ orm: 'drizzle', sql: 'select 1 where id = $1' })
     expect(new Set([key([1], undefined), key([2], undefined), key([1], 'a')]).size).toBe(3)

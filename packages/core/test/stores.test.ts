@@ -1,7 +1,8 @@
 import { describeStoreContract } from '@querycache/core/store-contract'
 import { redisAdapter, redisUnderTest } from '@querycache/testing/redis'
 import { Keyv } from 'keyv'
-import { memoryStore } from '../src/index.js'
+import { expect, it, vi } from 'vitest'
+import { createQueryCache, memoryStore } from '../src/index.js'
 
 describeStoreContract('memory', () => {
   const store = memoryStore({ maxEntries: 1000 })
@@ -44,3 +45,30 @@ describeStoreContract(
   // short maxAge: two tests change Redis behind the library's back and wait for the copies to age out
   { nearCache: { maxAge: 0.3 } },
 )
+
+it('a Keyv over a Map is in-process: its reads arm no timeout timer, a remote store’s do', async () => {
+  const timersDuringHit = async (store: object) => {
+    const cache = createQueryCache({ store: new Keyv(store as never), namespace: 'timers' })
+    await cache.getOrSet('k', async () => 1)
+    await cache.flush()
+    const spy = vi.spyOn(globalThis, 'setTimeout')
+    try {
+      expect(await cache.getOrSet('k', async () => 2)).toBe(1)
+      return spy.mock.calls.length
+    } finally {
+      spy.mockRestore()
+      await cache.close()
+    }
+  }
+  expect(await timersDuringHit(new Map())).toBe(0)
+  // the same Map behind a store adapter of its own: querycache cannot tell it is local
+  const map = new Map<string, unknown>()
+  const wrapped = {
+    get: async (k: string) => map.get(k),
+    set: async (k: string, v: unknown) => void map.set(k, v),
+    delete: async (k: string) => map.delete(k),
+    clear: async () => map.clear(),
+    on: () => wrapped,
+  }
+  expect(await timersDuringHit(wrapped)).toBeGreaterThan(0)
+})

@@ -123,6 +123,8 @@ export function keyvStore(input: KeyvLike, options: KeyvStoreOptions = {}): Stor
     closeStore && typeof keyv.disconnect === 'function' ? () => keyv.disconnect() : undefined
   return defineStore({
     name: 'keyv',
+    // a Keyv over a Map lives in this process: its calls cannot hang, so no timeout timers
+    ...(adapter instanceof Map ? { local: true } : {}),
     ...(disconnect ? { close: disconnect } : {}),
     async get(key) {
       return asString(await keyv.get(key))
