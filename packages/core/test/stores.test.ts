@@ -31,6 +31,20 @@ describeStoreContract('keyv over a Map', () => {
   }
 })
 
+// a Map given as it is: querycache wraps it in a Keyv of its own, which keeps its records unserialized
+describeStoreContract('a Map, given as it is', () => {
+  const map = new Map<string, { value: string; expires?: number | null }>()
+  return {
+    store: map,
+    raw: {
+      get: async (k) => map.get(k)?.value,
+      set: async (k, v) => void map.set(k, { value: v }),
+      delete: async (k) => void map.delete(k),
+    },
+    close: async () => {},
+  }
+})
+
 describeStoreContract('redis (@keyv/redis)', async () => {
   const adapter = redisAdapter()
   return redisUnderTest(adapter, await adapter.getClient())
@@ -71,4 +85,19 @@ it('a Keyv over a Map is in-process: its reads arm no timeout timer, a remote st
     on: () => wrapped,
   }
   expect(await timersDuringHit(wrapped)).toBeGreaterThan(0)
+})
+
+it('a Map given as it is keeps Keyv’s records unserialized; a Keyv of the caller’s keeps its own serializer', async () => {
+  const bare = new Map<string, unknown>()
+  const viaKeyv = new Map<string, unknown>()
+  for (const store of [bare, new Keyv({ store: viaKeyv })]) {
+    const cache = createQueryCache({ store, namespace: 'records' })
+    await cache.getOrSet('k', async () => ({ n: 1 }))
+    await cache.flush()
+    expect(await cache.getOrSet('k', async () => ({ n: 2 }))).toEqual({ n: 1 })
+    await cache.close()
+  }
+  const entryOf = (m: Map<string, unknown>) => [...m].find(([k]) => k.includes(':e:'))![1]
+  expect(entryOf(bare)).toMatchObject({ value: expect.stringContaining('"k"') })
+  expect(typeof entryOf(viaKeyv)).toBe('string') // Keyv's JSON envelope
 })

@@ -115,6 +115,12 @@ export function keyvStore(input: KeyvLike, options: KeyvStoreOptions = {}): Stor
   const keyv = isKeyv(input)
     ? input
     : new Keyv({ store: input as KeyvStoreAdapter, useKeyPrefix: false })
+  if (!isKeyv(input) && input instanceof Map) {
+    // a Map handed to querycache holds Keyv's { value, expires } records as they are: turning
+    // them into JSON and back on every read would parse each entry twice
+    keyv.serialize = undefined
+    keyv.deserialize = undefined
+  }
   keyv.throwOnErrors = true
   if (adapter && typeof adapter === 'object' && 'throwOnErrors' in adapter) {
     ;(adapter as { throwOnErrors: boolean }).throwOnErrors = true
