@@ -350,9 +350,20 @@ describe('near cache', () => {
     expect(() => createQueryCache({ store: memoryStore(), nearCache: true })).toThrow(
       /already in this process's memory/,
     )
+    // a Keyv over a Map (Keyv's default) lives in this process too
     expect(() => createQueryCache({ store: new Keyv(), nearCache: true })).toThrow(
-      /publish invalidations/,
+      /already in this process's memory/,
     )
+    const noPubSub = {
+      get: async () => undefined,
+      set: async () => true,
+      delete: async () => true,
+      clear: async () => {},
+      on: () => noPubSub,
+    }
+    expect(() =>
+      createQueryCache({ store: new Keyv({ store: noPubSub }), nearCache: true }),
+    ).toThrow(/publish invalidations/)
     expect(() => createQueryCache({ store: redisAdapter(), nearCache: { maxEntries: 0 } })).toThrow(
       CacheOptionError,
     )
