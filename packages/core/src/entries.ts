@@ -3,9 +3,9 @@ import type { DecodedEntries, Remembered } from './decoded.js'
 import {
   decodePayload,
   type EntryHead,
+  entryHeadText,
   parseEntryHead,
   parsePayload,
-  serializeEntry,
 } from './entry.js'
 import { CodecError, CorruptEntryError, IntegrityError } from './errors.js'
 import type { FlightResult } from './flights.js'
@@ -25,16 +25,16 @@ export const NO_COPY: unique symbol = Symbol('no copy')
 /** What `Entries.snapshot` returns for a result it cannot copy exactly. */
 export const NO_SNAPSHOT: unique symbol = Symbol('no snapshot')
 
-/** Bounds of the heads remembered for entries this process wrote (see Entries.written). */
-const WRITTEN_ENTRIES = 1000
-const WRITTEN_CHARS = 4 * 1024 * 1024
+/** How many heads of entries this process wrote are remembered (see Entries.written). */
+const WRITTEN_ENTRIES = 256
 
 export interface PreparedEntry {
   entryKey: string
   userKey: string
   raw: string
-  /** The head of `raw`, as parsing it would give. */
+  /** The head of `raw`, as parsing it would give, and its text (`raw` up to the payload, unsigned). */
   head: EntryHead
+  headText: string
   ttlMs: number | undefined
   started: number
   model: string | undefined
@@ -84,8 +84,14 @@ export class Entries {
       if (remembered) {
         // exactly the text read (and verified) before
         head = remembered.entry
-      } else if (written?.raw === raw) {
-        // exactly the text this process wrote: the usual read before a miss (it is dead by then)
+      } else if (
+        written &&
+        raw.length <= this.maxEntryBytes &&
+        raw.startsWith(written.text) &&
+        raw.charCodeAt(raw.length - 1) === 93 // `]`, as parsing the head checks
+      ) {
+        // the head this process wrote (the usual read before a miss: dead by then); the head
+        // alone is what parsing it would read, so its text deciding is the same as parsing it
         head = written.head
       } else {
         // never larger than maxEntryBytes when querycache wrote it (its UTF-8 size is at least
@@ -237,7 +243,8 @@ export class Entries {
       expiresAt,
       staleUntil,
     }
-    const serialized = serializeEntry(fields, encoded.json, encoded.tagged)
+    const headText = entryHeadText(fields, encoded.tagged)
+    const serialized = `${headText}${encoded.json}]`
     const raw = this.signer ? this.signer.sign(entryKey, serialized) : serialized
     // length is a lower bound of the UTF-8 size; only measure exactly when it could matter
     if (raw.length > this.maxEntryBytes / 3 && Buffer.byteLength(raw) > this.maxEntryBytes) {
@@ -252,31 +259,31 @@ export class Entries {
       // `…,payload]`, after any signature
       payloadStart: raw.length - encoded.json.length - 1,
     }
-    return { entryKey, userKey, raw, head, ttlMs, started, model: o.models[0], ttl: o.ttl }
+    return {
+      entryKey,
+      userKey,
+      raw,
+      head,
+      headText,
+      ttlMs,
+      started,
+      model: o.models[0],
+      ttl: o.ttl,
+    }
   }
 
   /**
-   * Heads of entries this process wrote, by entry key, while their text is what the store holds:
-   * reading one back needs no parse. Bounded by count and by the texts' length (the memory store
-   * holds the very same strings; for a remote one this keeps at most WRITTEN_CHARS of them).
+   * Heads of entries this process wrote, unsigned ones only (a signed entry is verified whole on
+   * every first read), by entry key, with their text: reading an entry back whose text starts
+   * with it needs no parse. The most recent WRITTEN_ENTRIES; head texts only, never payloads.
    */
-  private readonly written = new Map<string, { raw: string; head: EntryHead }>()
-  private writtenChars = 0
+  private readonly written = new Map<string, { text: string; head: EntryHead }>()
 
   private rememberWritten(p: PreparedEntry): void {
-    const known = this.written.get(p.entryKey)
-    if (known) {
-      this.written.delete(p.entryKey)
-      this.writtenChars -= known.raw.length
-    }
-    if (p.raw.length > WRITTEN_CHARS / 64) return
-    this.written.set(p.entryKey, { raw: p.raw, head: p.head })
-    this.writtenChars += p.raw.length
-    while (this.written.size > WRITTEN_ENTRIES || this.writtenChars > WRITTEN_CHARS) {
-      const [oldest, entry] = this.written.entries().next().value!
-      this.written.delete(oldest)
-      this.writtenChars -= entry.raw.length
-    }
+    if (this.signer) return
+    this.written.delete(p.entryKey)
+    this.written.set(p.entryKey, { text: p.headText, head: p.head })
+    if (this.written.size > WRITTEN_ENTRIES) this.written.delete(this.written.keys().next().value!)
   }
 
   /** Writes a prepared entry; false when the store failed (reported). */

@@ -27,6 +27,11 @@ export function serializeEntry(
   payloadJson: string,
   tagged: boolean,
 ): string {
+  return `${entryHeadText(e, tagged)}${payloadJson}]`
+}
+
+/** The text of an entry up to its payload (`[mark, …, tagged,`): every entry starts with it. */
+export function entryHeadText(e: Omit<Entry, 'payload' | 'tagged'>, tagged: boolean): string {
   const head = JSON.stringify([
     MARK,
     e.userKey,
@@ -37,7 +42,7 @@ export function serializeEntry(
     e.staleUntil,
     tagged ? 1 : 0,
   ])
-  return `${head.slice(0, -1)},${payloadJson}]`
+  return `${head.slice(0, -1)},`
 }
 
 /** An entry's head: everything but its payload, which starts at `payloadStart` in the text. */

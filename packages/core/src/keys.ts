@@ -181,7 +181,7 @@ const CRC16 = (() => {
   return table
 })()
 
-const LOCATED_MAX = 4096
+const LOCATED_MAX = 1024
 
 /** Where one user key's entry lives, and which copy of the tokens it reads. */
 export interface EntryLocation {
