@@ -19,7 +19,7 @@ export interface Flight {
   observed: (string | undefined)[] | undefined
   /**
    * Token values the entry will be stored with (missing tokens filled in), chosen when the flight
-   * began; their writes may still be on their way.
+   * began, while their writes are on their way; cleared if one of them failed.
    */
   intended: string[] | undefined
   /** `intended`, once every token it created is written (undefined until then, or if one failed). */
@@ -103,6 +103,10 @@ export class Flights {
       try {
         const recorded = intent ? await intent.written : undefined
         flight.recorded = recorded
+        // a token whose write failed may still land later, over a newer one: a reader that finds
+        // it then must not join this flight (while the writes were pending, joining was safe: the
+        // query starts only after they settle, so after that reader began)
+        if (recorded === undefined) flight.intended = undefined
         const value = await fn()
         // Write-behind: the caller has its result now; the entry is encoded and stored after,
         // from a copy taken now, so what the caller then does to its result is not cached. The

@@ -5,9 +5,11 @@ import {
   ANY_TABLE,
   checkCallOptions,
   Dependencies,
+  explainRead,
   Invalidator,
   RelationGraph,
   rawWriteEffect,
+  readThrough,
   ScopedKeys,
   TransactionWrites,
   UNKNOWN_READS,
@@ -63,6 +65,31 @@ describe('Dependencies', () => {
       onUpdate: 'no action',
     })
     expect(deps.read(['audit'])).toEqual(['audit', 'posts', 'users:deleted', ANY_TABLE])
+  })
+
+  it('what $explain and onInfo hand out is the caller’s own list, not the shared one', async () => {
+    const { deps } = blog()
+    const shared = deps.read(['posts'])
+    const explained = explainRead({ request: { key: 'k', dependencies: shared, tags: [] } })
+    ;(explained.dependencies as string[]).push('mine')
+    const cache = createQueryCache({ namespace: 'own-lists' })
+    let told: string[] = []
+    await readThrough(
+      cache,
+      {
+        key: 'k',
+        dependencies: shared,
+        onInfo: (i) => {
+          told = i.dependencies as string[]
+        },
+      },
+      async () => 1,
+    )
+    told.push('mine too')
+    // pushing onto the shared (frozen) list would have thrown; neither list reached it
+    expect(shared).not.toContain('mine')
+    expect(shared).not.toContain('mine too')
+    await cache.close()
   })
 
   it('an insert invalidates its table and what is declared from it, not deletion tokens', () => {

@@ -3,6 +3,8 @@
 import { expect, it, vi } from 'vitest'
 import { createQueryCache, defineStore, memoryStore } from '../src/index.js'
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 it('a read whose store read fails does not join an older in-flight query', async () => {
   const shared = new Map<string, string>()
   let failNextRead = false
@@ -380,4 +382,58 @@ it('a local store read without a promise (getManyNow) that throws is reported, a
   expect(errors).toEqual(['get: Store "sync-local" get failed: EIO'])
   expect(cache.stats()).toMatchObject({ hits: 1, errors: 1 })
   await cache.close()
+})
+
+it('a token whose write failed but lands later, over a newer one, lets no reader join the flight that chose it', async () => {
+  // found in review: a remote store's token write fails for the caller (a timeout, a client
+  // reconnecting) yet reaches the store later, on top of another process's invalidation
+  const shared = new Map<string, string>()
+  let late = true
+  const remote = (lateTokenWrites: boolean) =>
+    defineStore({
+      name: 'remote',
+      async get(key) {
+        return shared.get(key)
+      },
+      async getMany(keys) {
+        return keys.map((k) => shared.get(k))
+      },
+      async set(key, value) {
+        if (lateTokenWrites && late && key.includes(':t:')) {
+          setTimeout(() => shared.set(key, value), 50)
+          throw new Error('timed out')
+        }
+        shared.set(key, value)
+      },
+      async deleteMany(keys) {
+        for (const k of keys) shared.delete(k)
+      },
+    })
+  const reader = createQueryCache({ store: remote(true), namespace: 'late', onError: () => {} })
+  const writer = createQueryCache({ store: remote(false), namespace: 'late' })
+  let row = 'old'
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const slow = reader.getOrSet(
+    'q',
+    async () => {
+      const seen = row
+      await gate
+      return seen
+    },
+    { models: ['Post'] },
+  )
+  await sleep(10)
+  row = 'new'
+  await writer.invalidateModels(['Post']) // done: the new token is in the store
+  await sleep(80) // the reader's failed token write lands over it
+  late = false
+  const read = reader.getOrSet('q', async () => row, { models: ['Post'] })
+  setTimeout(release, 20)
+  expect(await read).toBe('new') // began after the invalidation: never the flight's 'old'
+  expect(await slow).toBe('old')
+  await reader.close()
+  await writer.close()
 })

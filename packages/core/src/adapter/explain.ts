@@ -49,7 +49,7 @@ export function explainRead(decision: ReadDecision): CacheExplanation {
     operation: 'read',
     cached: true,
     key: r.key,
-    dependencies: r.dependencies,
+    dependencies: [...r.dependencies], // the caller's own: the adapter's may be shared
     invalidates: [],
     ttl: r.ttl,
     tags: r.tags ?? [],

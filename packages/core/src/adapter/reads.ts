@@ -48,7 +48,7 @@ export async function readThrough<T>(
       result: served,
       ...(reason ? { reason } : {}),
       key: request.key,
-      dependencies: request.dependencies,
+      dependencies: [...request.dependencies], // the caller's own: the adapter's may be shared
       tags: request.tags ?? [],
     })
   try {
