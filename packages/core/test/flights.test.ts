@@ -5,27 +5,43 @@ import { createQueryCache, defineStore, memoryStore } from '../src/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A store standing for a remote one that processes share: a Map behind it, calls overridable. */
+function sharedStore(
+  shared: Map<string, string>,
+  name: string,
+  override: {
+    getMany?: (keys: string[]) => Promise<(string | undefined)[]>
+    set?: (key: string, value: string) => Promise<void>
+  } = {},
+) {
+  return defineStore({
+    name,
+    async get(key) {
+      return shared.get(key)
+    },
+    getMany: override.getMany ?? (async (keys) => keys.map((k) => shared.get(k))),
+    set:
+      override.set ??
+      (async (key, value) => {
+        shared.set(key, value)
+      }),
+    async deleteMany(keys) {
+      for (const k of keys) shared.delete(k)
+    },
+  })
+}
+
 it('a read whose store read fails does not join an older in-flight query', async () => {
   const shared = new Map<string, string>()
   let failNextRead = false
   const remote = () =>
-    defineStore({
-      name: 'flaky',
-      async get(key) {
-        return shared.get(key)
-      },
+    sharedStore(shared, 'flaky', {
       async getMany(keys) {
         if (failNextRead) {
           failNextRead = false
           throw new Error('ECONNRESET')
         }
         return keys.map((k) => shared.get(k))
-      },
-      async set(key, value) {
-        shared.set(key, value)
-      },
-      async deleteMany(keys) {
-        for (const k of keys) shared.delete(k)
       },
     })
   const writer = createQueryCache({ store: remote() })
@@ -390,23 +406,13 @@ it('a token whose write failed but lands later, over a newer one, lets no reader
   const shared = new Map<string, string>()
   let late = true
   const remote = (lateTokenWrites: boolean) =>
-    defineStore({
-      name: 'remote',
-      async get(key) {
-        return shared.get(key)
-      },
-      async getMany(keys) {
-        return keys.map((k) => shared.get(k))
-      },
+    sharedStore(shared, 'remote', {
       async set(key, value) {
         if (lateTokenWrites && late && key.includes(':t:')) {
           setTimeout(() => shared.set(key, value), 50)
           throw new Error('timed out')
         }
         shared.set(key, value)
-      },
-      async deleteMany(keys) {
-        for (const k of keys) shared.delete(k)
       },
     })
   const reader = createQueryCache({ store: remote(true), namespace: 'late', onError: () => {} })
