@@ -1,7 +1,7 @@
 // Single-flight joins must never hand a read that started after a write the result of a query
 // that began before it — also when the store cannot tell (read failed).
 import { expect, it, vi } from 'vitest'
-import { createQueryCache, defineStore, memoryStore } from '../src/index.js'
+import { createQueryCache, defineStore, memoryStore, type QueryCache } from '../src/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -31,6 +31,24 @@ function sharedStore(
   })
 }
 
+/** A read of 'q' (model Post) whose query reads the row at once and answers once released. */
+function slowRead(cache: QueryCache, row: () => string) {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const result = cache.getOrSet(
+    'q',
+    async () => {
+      const seen = row()
+      await gate
+      return seen
+    },
+    { models: ['Post'] },
+  )
+  return { result, release }
+}
+
 it('a read whose store read fails does not join an older in-flight query', async () => {
   const shared = new Map<string, string>()
   let failNextRead = false
@@ -50,19 +68,7 @@ it('a read whose store read fails does not join an older in-flight query', async
   await reader.getOrSet('q', async () => row, { models: ['Post'] })
   await writer.invalidateModels(['Post'])
   // a slow read in the reader's process loads the row before the write
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  const slow = reader.getOrSet(
-    'q',
-    async () => {
-      const seen = row
-      await gate
-      return seen
-    },
-    { models: ['Post'] },
-  )
+  const { result: slow, release } = slowRead(reader, () => row)
   await new Promise((r) => setTimeout(r, 20))
   // another process writes and invalidates; its write has resolved
   row = 'new'
@@ -418,19 +424,7 @@ it('a token whose write failed but lands later, over a newer one, lets no reader
   const reader = createQueryCache({ store: remote(true), namespace: 'late', onError: () => {} })
   const writer = createQueryCache({ store: remote(false), namespace: 'late' })
   let row = 'old'
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  const slow = reader.getOrSet(
-    'q',
-    async () => {
-      const seen = row
-      await gate
-      return seen
-    },
-    { models: ['Post'] },
-  )
+  const { result: slow, release } = slowRead(reader, () => row)
   await sleep(10)
   row = 'new'
   await writer.invalidateModels(['Post']) // done: the new token is in the store
