@@ -1,6 +1,5 @@
 import { makeCloner, NOT_REGISTERED } from './decoded.js'
 import { CodecError } from './errors.js'
-import { ShapeCopiers } from './shapes.js'
 
 /**
  * A type the codec should carry across the store, e.g. Prisma's Decimal:
@@ -63,36 +62,18 @@ export class Codec {
   }
 
   private readonly copyRegistered = (value: object): unknown => {
-    const index = this.registeredIndex(value)
-    return index < 0 ? NOT_REGISTERED : this.copyOf(index, value)
-  }
-
-  /** Index of the first registered type `value` is (the one encode would use), or -1. */
-  private readonly registeredIndex = (value: object): number => {
-    for (let i = 0; i < this.types.length; i++) if (this.types[i]!.test(value)) return i
-    return -1
-  }
-
-  private readonly copyOf = (index: number, value: object): unknown => {
-    const type = this.types[index]!
-    return type.clone
-      ? type.clone(value)
-      : // through JSON, as an entry would: encode may hand out the value's own objects
-        type.decode(JSON.parse(JSON.stringify(type.encode(value))))
+    for (const type of this.types) {
+      if (type.test(value))
+        return type.clone
+          ? type.clone(value)
+          : // through JSON, as an entry would: encode may hand out the value's own objects
+            type.decode(JSON.parse(JSON.stringify(type.encode(value))))
+    }
+    return NOT_REGISTERED
   }
 
   /** A deep copy of a decoded value (see CodecType.clone). */
   readonly clone = makeCloner(this.copyRegistered)
-
-  private readonly copiers = new ShapeCopiers(this.clone, this.registeredIndex, this.copyOf)
-
-  /**
-   * A copier that makes exactly `clone`'s copy of `value`, specialised to its shape; for values
-   * kept unchanged and copied many times (entries kept decoded).
-   */
-  copierFor(value: unknown): (value: unknown) => unknown {
-    return this.copiers.for(value)
-  }
 
   /**
    * A private copy of a result that encodes exactly as the result itself would, taken before the

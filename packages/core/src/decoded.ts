@@ -65,8 +65,6 @@ export interface Remembered {
   /** The decoded payload, once `decoded` is set. */
   value: unknown
   decoded: boolean
-  /** Copies `value` (Codec.copierFor), once `decoded` is set. */
-  copy?: Cloner
 }
 
 /** Makes a value's own copy: plain objects, arrays, Dates, bytes, Maps, Sets and codec types. */

@@ -144,14 +144,7 @@ export class Entries {
         value = this.copy(entryKey, raw, remembered)
       } else if (remembered) {
         // read a second time: from now on it is kept decoded, and each read gets a copy
-        const decoded = this.decode(raw, head)
-        const kept = {
-          raw,
-          entry: head,
-          value: decoded,
-          decoded: true,
-          copy: this.codec.copierFor(decoded),
-        }
+        const kept = { raw, entry: head, value: this.decode(raw, head), decoded: true }
         this.decoded!.set(entryKey, kept)
         value = this.copy(entryKey, raw, kept)
       } else {
@@ -181,7 +174,7 @@ export class Entries {
    */
   private copy(entryKey: string, raw: string, kept: Remembered): unknown {
     try {
-      return (kept.copy ?? this.codec.clone)(kept.value)
+      return this.codec.clone(kept.value)
     } catch (error) {
       this.decoded!.delete(entryKey)
       this.access.report(
