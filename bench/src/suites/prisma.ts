@@ -23,8 +23,9 @@ import {
 } from '../harness.js'
 import {
   FLOOR_TARGETS_NOTE,
-  floorTargets,
+  floorFigures,
   fromNearMemory,
+  HIT_METHOD,
   hitsAndMisses,
   missTargets,
   NEAR_NOTE,
@@ -72,7 +73,7 @@ export async function prismaSuite(redis: BenchRedis): Promise<SuiteResult> {
     result.targets.push(...r.targets)
     Object.assign(result.facts, r.facts)
   }
-  result.notes = [FLOOR_TARGETS_NOTE, MISS_METHOD, PRISMA_NOTE, NEAR_NOTE]
+  result.notes = [FLOOR_TARGETS_NOTE, HIT_METHOD, MISS_METHOD, PRISMA_NOTE, NEAR_NOTE]
   return result
 }
 
@@ -164,6 +165,13 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         () => read(near),
         () => sideBySide(group, tasks),
       )
+      // the hit targets, call by call next to their floors (see HIT_METHOD)
+      const hits = await floorFigures(`Prisma ${P}`, name, group, {
+        hit: () => read(memory),
+        floor: () => read(floor),
+        redisHit: () => read(onRedis),
+        floorWithGet: () => read(floorWithGet),
+      })
       // misses against the bare query, interleaved (see MISS_METHOD)
       const missGroup = `${group}, misses`
       const m = await interleaved(missGroup, {
@@ -184,20 +192,13 @@ async function onProvider(provider: Provider, redis: BenchRedis): Promise<SuiteR
         throw new Error(`${group}: ${after.hitMisses - before.hitMisses} misses in the hit tasks`)
       if (after.missHits !== before.missHits)
         throw new Error(`${group}: ${after.missHits - before.missHits} hits in the miss task`)
-      samples.push(...s, ...m)
+      samples.push(...s, ...hits.samples, ...m)
 
       const uncached = find(s, group, 'uncached')
       const hit = find(s, group, 'memory hit')
       const floorSample = find(s, group, 'floor: Prisma, $extends hook answering at once')
       const redisHit = find(s, group, 'redis hit')
-      targets.push(
-        ...floorTargets(`Prisma ${P}`, name, {
-          hit,
-          floor: floorSample,
-          redisHit,
-          floorWithGet: find(s, group, 'floor + Redis GET of the entry'),
-        }),
-      )
+      targets.push(...hits.targets)
       facts[`${P} ${name}: payload bytes`] = payloadBytes
       const missBase = find(m, missGroup, 'uncached')
       const miss = missTargets(`Prisma ${P}`, name, {
