@@ -240,10 +240,14 @@ class InvalidDate {}
 function comparable(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? new InvalidDate() : v
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [comparable(k), comparable(x)]))
-  if (v instanceof Set) return new Set([...v].map(comparable))
-  if (Array.isArray(v)) return v.map(comparable)
   const proto = Object.getPrototypeOf(v)
+  // only the built-ins themselves are rebuilt: a subclass stays as it is, its class compared
+  if (proto === Map.prototype)
+    return new Map(
+      [...(v as Map<unknown, unknown>)].map(([k, x]) => [comparable(k), comparable(x)]),
+    )
+  if (proto === Set.prototype) return new Set([...(v as Set<unknown>)].map(comparable))
+  if (proto === Array.prototype) return (v as unknown[]).map(comparable)
   if (proto !== Object.prototype && proto !== null) return v
   const out = Object.create(proto) as object
   for (const k of Object.keys(v)) {
