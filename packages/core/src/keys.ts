@@ -7,13 +7,30 @@ import { CacheOptionError } from './errors.js'
  * number, bytes) written with distinct markers so they never collide in a key.
  */
 export function stableStringify(value: unknown): string {
-  return write(value, new Set())
+  try {
+    return write(value, undefined, 0)
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error
+    // deeper than any query's arguments: write it again, now tracking ancestors to catch cycles
+    return write(value, new Set(), 0)
+  }
 }
 
-function write(value: unknown, ancestors: Set<object>): string {
+/** Thrown by the first pass (no cycle tracking) past this depth; a cycle always gets there. */
+const MAX_UNTRACKED_DEPTH = 64
+const TOO_DEEP: unique symbol = Symbol('too deep')
+
+// characters JSON.stringify writes as they are, so such a string's JSON is itself in quotes
+const PLAIN = /^[\w$ .:@/-]*$/
+
+function quote(text: string): string {
+  return text.length <= 64 && PLAIN.test(text) ? `"${text}"` : JSON.stringify(text)
+}
+
+function write(value: unknown, ancestors: Set<object> | undefined, depth: number): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value)
+      return quote(value)
     case 'number':
       return Number.isFinite(value) ? (Object.is(value, -0) ? '-0' : String(value)) : `#${value}`
     case 'boolean':
@@ -33,25 +50,30 @@ function write(value: unknown, ancestors: Set<object>): string {
     return `D${Number.isNaN(value.getTime()) ? 'NaN' : value.toISOString()}`
   if (value instanceof Uint8Array)
     return `B${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}`
-  if (ancestors.has(value))
-    throw new CacheOptionError('Cannot build a cache key from a cyclic value')
-  ancestors.add(value)
+  if (ancestors === undefined) {
+    if (depth > MAX_UNTRACKED_DEPTH) throw TOO_DEEP
+  } else {
+    if (ancestors.has(value))
+      throw new CacheOptionError('Cannot build a cache key from a cyclic value')
+    ancestors.add(value)
+  }
+  const inner = depth + 1
   let out: string
   if (Array.isArray(value)) {
     out = '['
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ','
-      out += write(value[i], ancestors)
+      out += write(value[i], ancestors, inner)
     }
     out += ']'
   } else if (value instanceof Map) {
     const entries = [...value.entries()]
-      .map(([k, v]) => `${write(k, ancestors)}:${write(v, ancestors)}`)
+      .map(([k, v]) => `${write(k, ancestors, inner)}:${write(v, ancestors, inner)}`)
       .sort()
     out = `M{${entries.join(',')}}`
   } else if (value instanceof Set) {
     out = `S[${[...value]
-      .map((v) => write(v, ancestors))
+      .map((v) => write(v, ancestors, inner))
       .sort()
       .join(',')}]`
   } else {
@@ -63,11 +85,12 @@ function write(value: unknown, ancestors: Set<object>): string {
       proto !== null &&
       typeof (record as { toJSON?: unknown }).toJSON === 'function'
     ) {
-      out = `${proto.constructor?.name ?? 'O'}(${write((record as { toJSON(): unknown }).toJSON(), ancestors)})`
+      out = `${proto.constructor?.name ?? 'O'}(${write((record as { toJSON(): unknown }).toJSON(), ancestors, inner)})`
     } else {
       // class instances without toJSON (e.g. Prisma's DbNull vs JsonNull, both without own
       // properties) must not collide: their class name is part of the key
-      const keys = Object.keys(record).sort()
+      const keys = Object.keys(record)
+      if (keys.length > 1) keys.sort()
       out =
         proto !== Object.prototype && proto !== null ? `${proto.constructor?.name || 'O'}{` : '{'
       let first = true
@@ -76,12 +99,12 @@ function write(value: unknown, ancestors: Set<object>): string {
         if (v === undefined) continue
         if (!first) out += ','
         first = false
-        out += `${JSON.stringify(k)}:${write(v, ancestors)}`
+        out += `${quote(k)}:${write(v, ancestors, inner)}`
       }
       out += '}'
     }
   }
-  ancestors.delete(value)
+  ancestors?.delete(value)
   return out
 }
 
@@ -123,12 +146,12 @@ export function queryKeyTemplate(
         ? PARAMS
         : name === 'scope'
           ? SCOPE
-          : `${JSON.stringify(name)}:${write(fixed[name], new Set())}`,
+          : `${quote(name)}:${stableStringify(fixed[name])}`,
     )
   // the keys of recent calls, by what varied: a query read again is hashed once, not per read
   const recent = new Map<string, string>()
   return (params, scope) => {
-    const paramsText = params === undefined ? undefined : write(params, new Set())
+    const paramsText = params === undefined ? undefined : stableStringify(params)
     const varied =
       scope === undefined ? `u${paramsText ?? ''}` : `s${scope.length}:${scope}${paramsText ?? ''}`
     const known = recent.get(varied)
@@ -141,7 +164,7 @@ export function queryKeyTemplate(
         text = `"params":${paramsText}`
       } else if (part === SCOPE) {
         if (scope === undefined) continue
-        text = `"scope":${write(scope, new Set())}`
+        text = `"scope":${quote(scope)}`
       } else text = part
       out += out.length === 1 ? text : `,${text}`
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateQueryCacheKey } from '../src/index.js'
+import { CacheOptionError, generateQueryCacheKey, stableStringify } from '../src/index.js'
 import { KeyLayout, queryKeyTemplate } from '../src/keys.js'
 
 const shuffleKeys = (o: unknown): unknown => {
@@ -59,6 +59,105 @@ describe('generateQueryCacheKey', () => {
   it('treats an undefined property as absent, as the ORMs do', () => {
     expect(generateQueryCacheKey({ where: { id: 1, name: undefined } })).toBe(
       generateQueryCacheKey({ where: { id: 1 } }),
+    )
+  })
+})
+
+describe('stableStringify', () => {
+  // keys are stored (in Redis, across deploys): the same query must keep its key in v1
+  it('gives the keys v1 has always given', () => {
+    class DbNull {}
+    const deep = (n: number) => {
+      let v: unknown = { leaf: 'x' }
+      for (let i = 0; i < n; i++) v = i % 2 ? { [`k${i}`]: v } : [v, i]
+      return v
+    }
+    const inputs = [
+      { model: 'Post', operation: 'findUnique', args: { where: { id: 42 } }, omit: undefined },
+      {
+        model: 'Post',
+        operation: 'findMany',
+        args: {
+          where: {
+            title: { contains: 'a "quoted"\\ path\n' },
+            published: true,
+            authorId: { in: [1, 2n, -0] },
+          },
+          include: { author: true },
+          orderBy: [{ id: 'asc' }],
+          take: 20,
+        },
+      },
+      {
+        sql: 'select * from "posts" where "id" = $1',
+        params: [
+          new Date(0),
+          Buffer.from('hi'),
+          null,
+          Number.POSITIVE_INFINITY,
+          'ünïcødé \u2028',
+          { 'a-b.c': 1, '': 2, é: 3 },
+        ],
+      },
+      {
+        where: {
+          metadata: new DbNull(),
+          m: new Map([
+            ['b', 1],
+            ['a', 2],
+          ]),
+          s: new Set([3, 1]),
+        },
+      },
+      deep(150),
+    ]
+    // computed by the implementation before its first pass stopped tracking ancestors
+    expect(inputs.map(generateQueryCacheKey)).toEqual([
+      'query:JT_zEOZnwUP61FD5RkUWoPY5Ib78OU1IyA5imTSaB7I:v1',
+      'query:TQ8yuiWdAEbcRH2Nt67_dAenVwvhWs_bCKqWMk5RRus:v1',
+      'query:9gUa7QiEwPgks4oZJufCSu9IXLwompSHfSzbQhB12es:v1',
+      'query:wTOI44e9kM9h5sgSz_y2oc8VjybC--xYQ0_rE2MGvrw:v1',
+      'query:G8UvNyUFE-o3Dv7TBGNPfGVLz8lHC6gV_ZSKr2hrJAk:v1',
+    ])
+  })
+
+  it('writes every string and object key exactly as JSON does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (text, key) => {
+        fc.pre(key !== '__proto__')
+        expect(stableStringify(text)).toBe(JSON.stringify(text))
+        expect(stableStringify({ [key]: text })).toBe(
+          `{${JSON.stringify(key)}:${JSON.stringify(text)}}`,
+        )
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('writes values nested far deeper than any query, and rejects a cycle at any depth', () => {
+    let nested: unknown = []
+    for (let i = 0; i < 300; i++) nested = [nested]
+    expect(stableStringify(nested)).toBe(`${'['.repeat(301)}${']'.repeat(301)}`)
+    for (const depth of [0, 1, 63, 64, 65, 200]) {
+      const root: Record<string, unknown> = {}
+      let at = root
+      for (let i = 0; i < depth; i++) {
+        const next: Record<string, unknown> = {}
+        at.next = next
+        at = next
+      }
+      at.back = root
+      expect(() => stableStringify({ where: root }), `cycle at depth ${depth}`).toThrow(
+        CacheOptionError,
+      )
+      expect(() => stableStringify(root)).toThrow(/cyclic/)
+    }
+  })
+
+  it('a value shared by two branches is no cycle', () => {
+    const shared = { id: 1 }
+    expect(stableStringify({ a: shared, b: [shared, shared] })).toBe(
+      '{"a":{"id":1},"b":[{"id":1},{"id":1}]}',
     )
   })
 })
