@@ -9,6 +9,7 @@ import {
   sideBySide,
   smoke,
   speedup,
+  type TaskSpec,
   target,
   targetExactly,
   throughput,
@@ -16,6 +17,11 @@ import {
 
 const SIGNED_MEMORY = 'core: signed entries, memory store'
 const SIGNED_REDIS = 'core: signed entries, Redis'
+const BACK_TO_BACK = 'core: back to back'
+const AFTER_IDLE = 'core: after 1 ms idle'
+
+export const IDLE_NOTE =
+  'Groups "core: back to back" and "core: after 1 ms idle" time the same three calls interleaved, the second with an untimed 1 ms sleep before each call, as every call right after a database or Redis reply is timed in the miss groups. The ratios between the two groups ("… after idle / back to back" facts) say how much slower code runs on this machine right after waiting on I/O; the empty async function, which runs no querycache code, shows that this is the machine.'
 
 /** A 20-row post ⨝ author result, the shape every ORM benchmark here returns. */
 export function twentyRows() {
@@ -88,6 +94,9 @@ export async function coreSuite(): Promise<SuiteResult> {
         'redis hit': { fn: () => redisCache.getOrSet(key, async () => rows, deps) },
         'redis hit, signed': { fn: () => signedRedis.getOrSet(key, async () => rows, deps) },
       })),
+      // the same calls back to back and right after an idle wait (see IDLE_NOTE)
+      ...(await interleaved(BACK_TO_BACK, idleProbe(cache, key, rows, deps))),
+      ...(await interleaved(AFTER_IDLE, idleProbe(cache, key, rows, deps, 1))),
     ]
     if (signedCache.stats().hits === 0 || signedCache.stats().badSignatures > 0)
       throw new Error('core: the signed cache did not hit')
@@ -140,10 +149,36 @@ export async function coreSuite(): Promise<SuiteResult> {
       ),
     ]
     facts['memory hit / limit'] = `${speedup(limit, hit).toFixed(2)}`
-    return { samples, targets, facts }
+    for (const name of Object.keys(idleProbe(cache, key, rows, deps))) {
+      const ratio = find(samples, AFTER_IDLE, name).p50 / find(samples, BACK_TO_BACK, name).p50
+      facts[`${name}: after idle / back to back`] = Number(ratio.toFixed(1))
+    }
+    return { samples, targets, facts, notes: [IDLE_NOTE] }
   } finally {
     await adapter.disconnect()
     await redis.stop()
+  }
+}
+
+/** Three calls of growing size, each with an untimed sleep of `idleMs` before it, if given. */
+function idleProbe(
+  cache: ReturnType<typeof createQueryCache>,
+  key: string,
+  rows: unknown,
+  deps: { models: string[] },
+  idleMs?: number,
+): Record<string, TaskSpec> {
+  const idle =
+    idleMs === undefined
+      ? {}
+      : { beforeEach: () => new Promise<void>((resolve) => setTimeout(resolve, idleMs)) }
+  return {
+    'empty async function': { fn: async () => {}, ...idle },
+    'key generation (findMany args)': {
+      fn: () => generateQueryCacheKey({ model: 'Post', operation: 'findMany', args: prismaArgs }),
+      ...idle,
+    },
+    'memory hit (getOrSet)': { fn: () => cache.getOrSet(key, async () => rows, deps), ...idle },
   }
 }
 
