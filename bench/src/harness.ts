@@ -100,11 +100,16 @@ export function target(
   unit = '×',
   atMost = false,
 ): Target {
+  const meets = (value: number) => (atMost ? value <= goal : value >= goal)
+  const met = meets(ratio)
+  // one decimal, or as many as it takes for the figure shown to read as met or missed as it is
+  let digits = 1
+  while (digits < 4 && meets(Number(ratio.toFixed(digits))) !== met) digits++
   return {
     name,
-    value: `${ratio.toFixed(1)}${unit}`,
+    value: `${ratio.toFixed(digits)}${unit}`,
     goal: `${atMost ? '≤' : '≥'} ${goal}${unit}`,
-    met: atMost ? ratio <= goal : ratio >= goal,
+    met,
   }
 }
 
